@@ -1,0 +1,313 @@
+/**
+ * The ingestion store: everything the activities write to PostgreSQL. One chunk (one or more API
+ * pages) is written in ONE transaction: COPY into a session temp table, one set-based merge
+ * (`INSERT … ON CONFLICT … DO UPDATE … WHERE changed`), the lineage row and the checkpoint.
+ * Either all of it commits or none of it does; a retried chunk changes nothing.
+ */
+import type pg from 'pg';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { from as copyFrom } from 'pg-copy-streams';
+import { copyTextChunks } from '../arrow/copy-text';
+import { TS_COLUMN } from '../arrow/batch-builder';
+import { classifyDatabaseError } from '../errors';
+import type { ColumnSpec, DatasetSpec, Page } from '../sources/types';
+import type { SeriesKey } from '../../workflows/contracts/series';
+import { INTERVAL_SECONDS } from '../../workflows/contracts/series';
+
+export interface CheckpointState {
+  readonly nextTs: number;
+  readonly completed: boolean;
+}
+
+export interface JobRange {
+  readonly jobId: string;
+  readonly series: SeriesKey;
+  /** Unix seconds, aligned; `to` exclusive. */
+  readonly from: number;
+  readonly to: number;
+}
+
+export interface Lineage {
+  readonly workflowId: string;
+  readonly workflowRunId: string;
+  readonly activityId: string;
+  readonly attempt: number;
+  readonly startedAt: Date;
+}
+
+export interface WriteChunkInput {
+  readonly job: JobRange;
+  readonly dataset: DatasetSpec<unknown>;
+  readonly pages: readonly Page[];
+  /** First period this chunk asked for (Unix seconds). */
+  readonly windowFrom: number;
+  /** Checkpoint after this chunk: everything of the job before it is stored. */
+  readonly nextCursor: number;
+  /** Periods whose end is at or before this instant (Unix seconds) are final. */
+  readonly finalBefore: number;
+  readonly lineage: Lineage;
+}
+
+export interface WriteChunkResult {
+  readonly runId: number;
+  readonly received: number;
+  readonly inserted: number;
+  readonly updated: number;
+  readonly unchanged: number;
+  readonly filler: number;
+  readonly provisional: number;
+}
+
+/** What activities need from the database (narrow, so unit tests can fake it). */
+export interface IngestStore {
+  /** Create the job's checkpoint if new; return where it stands. */
+  openCheckpoint(job: JobRange): Promise<CheckpointState>;
+  writeChunk(input: WriteChunkInput): Promise<WriteChunkResult>;
+}
+
+const q = (ident: string): string => `"${ident.replace(/"/g, '""')}"`;
+
+/** Stage column type: numbers stay float8 in staging, converted once in the merge. */
+function stageType(c: ColumnSpec): string {
+  return c.type === 'text' ? 'text' : c.type === 'bool' ? 'boolean' : 'float8';
+}
+
+/** Expression converting a stage column into the fact column's type. */
+function fromStage(c: ColumnSpec): string {
+  const col = `s.${q(c.name)}`;
+  switch (c.type) {
+    case 'timestamptz':
+      return `to_timestamp(${col})`;
+    case 'int8':
+      return `${col}::int8`;
+    default:
+      return col;
+  }
+}
+
+interface DatasetSql {
+  readonly stageTable: string;
+  readonly createStage: string;
+  readonly copy: string;
+  readonly merge: string;
+  readonly stageStats: string;
+}
+
+const sqlCache = new Map<string, DatasetSql>();
+
+/** SQL for one dataset, generated once from its column spec. Exported for tests. */
+export function datasetSql(ds: DatasetSpec<unknown>): DatasetSql {
+  const cached = sqlCache.get(ds.table);
+  if (cached) return cached;
+  const stageTable = `stage_${ds.table}`;
+  const staged = [TS_COLUMN, ...ds.columns];
+  const keyCols = [...ds.seriesColumns.map((c) => c.name), 'ts'];
+  const valueCols = ds.columns.map((c) => c.name);
+  const compared = [...valueCols, 'is_final'];
+  const seriesParams = ds.seriesColumns.map((_, i) => `$${i + 1}::text`);
+  const p = ds.seriesColumns.length; // $p+1 = step seconds, $p+2 = finalBefore, $p+3 = run id
+  const sql: DatasetSql = {
+    stageTable,
+    createStage: `CREATE TEMP TABLE IF NOT EXISTS ${q(stageTable)} (${staged
+      .map((c) => `${q(c.name)} ${stageType(c)}`)
+      .join(', ')}) ON COMMIT DELETE ROWS`,
+    copy: `COPY ${q(stageTable)} (${staged.map((c) => q(c.name)).join(', ')}) FROM STDIN`,
+    merge: `WITH merged AS (
+  INSERT INTO ${q(ds.table)} AS t (${[...keyCols, ...valueCols, 'is_final', 'ingest_run_id'].map(q).join(', ')})
+  SELECT ${seriesParams.join(', ')}, to_timestamp(s.ts), ${ds.columns.map(fromStage).join(', ')},
+         s.ts + $${p + 1}::float8 <= $${p + 2}::float8, $${p + 3}::bigint
+  FROM ${q(stageTable)} s
+  ORDER BY s.ts
+  ON CONFLICT (${keyCols.map(q).join(', ')}) DO UPDATE SET
+    ${[...compared, 'ingest_run_id'].map((c) => `${q(c)} = EXCLUDED.${q(c)}`).join(', ')}, updated_at = now()
+  WHERE (${compared.map((c) => `t.${q(c)}`).join(', ')}) IS DISTINCT FROM (${compared.map((c) => `EXCLUDED.${q(c)}`).join(', ')})
+    AND (EXCLUDED.is_final OR NOT t.is_final)
+  RETURNING (xmax = 0) AS inserted
+)
+SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM merged`,
+    stageStats: `SELECT count(*)::int AS received,
+       count(*) FILTER (WHERE ${ds.columns.some((c) => c.name === 'is_filler') ? 'is_filler' : 'false'})::int AS filler,
+       count(*) FILTER (WHERE NOT (ts + $1::float8 <= $2::float8))::int AS provisional,
+       min(ts) AS min_ts, max(ts) AS max_ts
+FROM ${q(stageTable)}`,
+  };
+  sqlCache.set(ds.table, sql);
+  return sql;
+}
+
+export class PgIngestStore implements IngestStore {
+  readonly #pool: pg.Pool;
+  /** Partition months known to exist, per table (`table:YYYY-MM`). */
+  readonly #knownPartitions = new Set<string>();
+
+  constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+
+  async openCheckpoint(job: JobRange): Promise<CheckpointState> {
+    const s = job.series;
+    try {
+      const res = await this.#pool.query<{ next_ts: number; completed: boolean }>(
+        `WITH ins AS (
+           INSERT INTO ingest_checkpoints (job_id, source, dataset, market, instrument, interval, range_from, range_to, next_ts)
+           VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7), to_timestamp($8), to_timestamp($7))
+           ON CONFLICT (job_id) DO NOTHING
+           RETURNING next_ts, completed_at)
+         SELECT extract(epoch FROM next_ts)::float8 AS next_ts, completed_at IS NOT NULL AS completed FROM ins
+         UNION ALL
+         SELECT extract(epoch FROM next_ts)::float8, completed_at IS NOT NULL FROM ingest_checkpoints WHERE job_id = $1
+         LIMIT 1`,
+        [job.jobId, s.source, s.dataset, s.market, s.instrument, s.interval, job.from, job.to],
+      );
+      const row = res.rows[0];
+      if (!row) throw new Error(`checkpoint ${job.jobId} could not be created`);
+      return { nextTs: Number(row.next_ts), completed: row.completed };
+    } catch (err) {
+      throw classifyDatabaseError(err);
+    }
+  }
+
+  /** Create the monthly partitions a time span needs (own transaction: it locks the parent briefly). */
+  async #ensurePartitions(table: string, minTs: number, maxTs: number): Promise<void> {
+    const months: string[] = [];
+    const d = new Date(minTs * 1000);
+    const cur = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1));
+    while (cur.getTime() <= maxTs * 1000) {
+      months.push(`${table}:${cur.toISOString().slice(0, 7)}`);
+      cur.setUTCMonth(cur.getUTCMonth() + 1);
+    }
+    if (months.every((m) => this.#knownPartitions.has(m))) return;
+    await this.#pool.query('SELECT ensure_monthly_partitions($1::regclass, to_timestamp($2), to_timestamp($3))', [
+      table,
+      minTs,
+      maxTs,
+    ]);
+    for (const m of months) this.#knownPartitions.add(m);
+  }
+
+  async writeChunk(input: WriteChunkInput): Promise<WriteChunkResult> {
+    const { job, dataset: ds, pages } = input;
+    const sql = datasetSql(ds);
+    const step = INTERVAL_SECONDS[job.series.interval];
+    let minTs = Infinity;
+    let maxTs = -Infinity;
+    for (const page of pages) {
+      const ts = page.batch.getChild('ts');
+      if (ts && ts.length > 0) {
+        minTs = Math.min(minTs, ts.get(0) as number);
+        maxTs = Math.max(maxTs, ts.get(ts.length - 1) as number);
+      }
+    }
+    try {
+      if (minTs <= maxTs) await this.#ensurePartitions(ds.table, minTs, maxTs);
+      const client = await this.#pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        await client.query(sql.createStage);
+        for (const page of pages) {
+          if (page.batch.numRows === 0) continue;
+          await pipeline(Readable.from(copyTextChunks(page.batch, [TS_COLUMN, ...ds.columns])), client.query(copyFrom(sql.copy)));
+        }
+        const stats = (
+          await client.query<{ received: number; filler: number; provisional: number }>(sql.stageStats, [step, input.finalBefore])
+        ).rows[0]!;
+        const runId = Number(
+          (await client.query<{ id: string }>(`SELECT nextval(pg_get_serial_sequence('ingestion_runs', 'id')) AS id`)).rows[0]!.id,
+        );
+        const merged = (
+          await client.query<{ inserted: number; updated: number }>(sql.merge, [
+            ...ds.seriesValues(job.series),
+            step,
+            input.finalBefore,
+            runId,
+          ])
+        ).rows[0]!;
+        const s = job.series;
+        const l = input.lineage;
+        const unchanged = stats.received - merged.inserted - merged.updated;
+        await client.query(
+          `INSERT INTO ingestion_runs (id, job_id, workflow_id, workflow_run_id, activity_id, attempt, source, dataset, market,
+             instrument, interval, window_from, window_to, requests, response_sha256, rows_received, rows_inserted,
+             rows_updated, rows_unchanged, rows_filler, rows_provisional, started_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, to_timestamp($12), to_timestamp($13), $14, $15, $16, $17,
+             $18, $19, $20, $21, $22)`,
+          [
+            runId,
+            job.jobId,
+            l.workflowId,
+            l.workflowRunId,
+            l.activityId,
+            l.attempt,
+            s.source,
+            s.dataset,
+            s.market,
+            s.instrument,
+            s.interval,
+            input.windowFrom,
+            input.nextCursor,
+            pages.map((p) => p.request),
+            pages.map((p) => p.responseSha256),
+            stats.received,
+            merged.inserted,
+            merged.updated,
+            unchanged,
+            stats.filler,
+            stats.provisional,
+            l.startedAt,
+          ],
+        );
+        await client.query(
+          `INSERT INTO ingest_checkpoints AS c (job_id, source, dataset, market, instrument, interval, range_from, range_to,
+             next_ts, pages, rows_received, rows_written, last_run_id, completed_at)
+           VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7), to_timestamp($8), to_timestamp($9), $10, $11, $12, $13,
+             CASE WHEN $9 >= $8 THEN now() END)
+           ON CONFLICT (job_id) DO UPDATE SET
+             next_ts = GREATEST(c.next_ts, EXCLUDED.next_ts),
+             pages = c.pages + EXCLUDED.pages,
+             rows_received = c.rows_received + EXCLUDED.rows_received,
+             rows_written = c.rows_written + EXCLUDED.rows_written,
+             last_run_id = EXCLUDED.last_run_id,
+             updated_at = now(),
+             completed_at = COALESCE(c.completed_at, EXCLUDED.completed_at)`,
+          [
+            job.jobId,
+            s.source,
+            s.dataset,
+            s.market,
+            s.instrument,
+            s.interval,
+            job.from,
+            job.to,
+            input.nextCursor,
+            pages.length,
+            stats.received,
+            merged.inserted + merged.updated,
+            runId,
+          ],
+        );
+        await client.query('COMMIT');
+        return {
+          runId,
+          received: stats.received,
+          inserted: merged.inserted,
+          updated: merged.updated,
+          unchanged,
+          filler: stats.filler,
+          provisional: stats.provisional,
+        };
+      } catch (err) {
+        // A connection that cannot even roll back is discarded instead of returned to the pool.
+        await client.query('ROLLBACK').catch((e: unknown) => {
+          broken = e instanceof Error ? e : new Error(String(e));
+        });
+        throw err;
+      } finally {
+        client.release(broken);
+      }
+    } catch (err) {
+      throw classifyDatabaseError(err);
+    }
+  }
+}

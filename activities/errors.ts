@@ -1,0 +1,148 @@
+/**
+ * The error taxonomy. Every activity failure is one of these classes; `toFailure` turns it into
+ * an `ApplicationFailure` whose `type` is the class name, so the Temporal UI and history show a
+ * stable, searchable name, and whose retryability is decided here and nowhere else.
+ *
+ * Sources map their own status codes and bodies onto these classes (their `errors.ts`); generic
+ * code never inspects a source's wire format.
+ */
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+
+export interface IngestErrorOptions {
+  /** Structured, secret-free facts shown in the failure's details (status, url path, param…). */
+  readonly details?: Readonly<Record<string, unknown>>;
+  readonly cause?: unknown;
+}
+
+/** Base class: never thrown directly. */
+export abstract class IngestError extends Error {
+  abstract readonly retryable: boolean;
+  /** What an operator should do about it; shown in the failure message. */
+  abstract readonly hint: string;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(message: string, options: IngestErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.details = options.details ?? {};
+  }
+}
+
+/** Network error, timeout, connection reset, 5xx, maintenance. Retried with backoff. */
+export class SourceUnavailableError extends IngestError {
+  readonly retryable = true;
+  readonly hint = 'transient: retried automatically; if it persists check the API status and the network';
+}
+
+/**
+ * Over a rate limit (429, quota body, ban). Retried after `retryAfterSeconds` when the API says
+ * how long to wait. Not a data error: nothing is lost.
+ */
+export class RateLimitedError extends IngestError {
+  readonly retryable = true;
+  readonly hint = 'rate limited: waits for the window to reopen, then resumes by itself';
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(message: string, retryAfterSeconds: number | undefined, options: IngestErrorOptions = {}) {
+    super(message, options);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** A transient database condition (connection lost, serialization failure, deadlock, too many connections). */
+export class DatabaseTransientError extends IngestError {
+  readonly retryable = true;
+  readonly hint = 'transient database error: retried automatically; writes are idempotent';
+}
+
+/** The API rejected the key (401/403). Fix the configuration; retrying cannot help. */
+export class SourceAuthError extends IngestError {
+  readonly retryable = false;
+  readonly hint = "check the source's API key in the worker configuration, then reset the workflow";
+}
+
+/** The API rejected the request (400/404): unknown market or instrument, bad parameter. */
+export class SourceRequestError extends IngestError {
+  readonly retryable = false;
+  readonly hint = 'fix the workflow input (market, instrument, interval, range) and start it again';
+}
+
+/** A 2xx body that is not parseable JSON. */
+export class MalformedResponseError extends IngestError {
+  readonly retryable = false;
+  readonly hint =
+    'the API sent a body that is not JSON; inspect the details, and once the API is healthy again reset the workflow';
+}
+
+/** A JSON body that breaks the endpoint's contract (missing or mistyped fields, wrong envelope). */
+export class ResponseSchemaError extends IngestError {
+  readonly retryable = false;
+  readonly hint =
+    "the API's response no longer matches its contract: add a fixture, update the source's schemas, then reset the workflow";
+}
+
+/** Rows that cannot be right (outside the requested window, wrong series). A bug or an API fault: stop. */
+export class DataInvariantError extends IngestError {
+  readonly retryable = false;
+  readonly hint = 'the response contradicts the request; inspect the details before resetting';
+}
+
+/** Workflow or activity input that cannot be valid. */
+export class InvalidInputError extends IngestError {
+  readonly retryable = false;
+  readonly hint = 'fix the input and start the workflow again';
+}
+
+/** Boot-time configuration problem. Never crosses Temporal: the process prints it and exits 1. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Turn anything an activity throws into the failure Temporal records. Known classes keep their
+ * name as the failure type and their retryability; `RateLimitedError` carries the server's
+ * `Retry-After` as `nextRetryDelay`. Unknown errors pass through unchanged (retryable).
+ */
+export function toFailure(err: unknown): unknown {
+  if (!(err instanceof IngestError)) return err;
+  const nextRetryDelay =
+    err instanceof RateLimitedError && err.retryAfterSeconds !== undefined
+      ? Math.max(1, Math.ceil(err.retryAfterSeconds)) * 1000
+      : undefined;
+  return ApplicationFailure.create({
+    type: err.name,
+    message: `${err.message} (${err.hint})`,
+    nonRetryable: !err.retryable,
+    details: [err.details],
+    nextRetryDelay,
+    // Rate limits are expected operating conditions, not errors worth alerting on.
+    category: err instanceof RateLimitedError ? ApplicationFailureCategory.BENIGN : undefined,
+    cause: err.cause instanceof Error ? err.cause : undefined,
+  });
+}
+
+/** Classify a `pg` error: transient conditions become `DatabaseTransientError`, others pass through. */
+export function classifyDatabaseError(err: unknown): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') {
+    // Connection-level failures from the driver carry no SQLSTATE.
+    const msg = err instanceof Error ? err.message : String(err);
+    if (/ECONNREFUSED|ECONNRESET|Connection terminated|timeout exceeded when trying to connect/i.test(msg)) {
+      return new DatabaseTransientError(`database unreachable: ${msg}`, { cause: err });
+    }
+    return err;
+  }
+  const transient =
+    code.startsWith('08') || // connection exception
+    code === '40001' || // serialization_failure
+    code === '40P01' || // deadlock_detected
+    code === '53300' || // too_many_connections
+    code === '57P01' || // admin_shutdown
+    code === '57P03'; // cannot_connect_now
+  if (!transient) return err;
+  const msg = err instanceof Error ? err.message : String(err);
+  return new DatabaseTransientError(`database: ${msg} (SQLSTATE ${code})`, { cause: err, details: { sqlstate: code } });
+}

@@ -1,0 +1,44 @@
+/**
+ * What activities are built from: the store, and each enabled source with its parsed config
+ * and its request gate. Created once per worker process (`workers/ingest-worker.ts`).
+ */
+import type { RateGate } from './http';
+import type { IngestStore } from './db/store';
+import type { DatasetSpec, SourceDefinition } from './sources/types';
+import { InvalidInputError } from './errors';
+
+export interface SourceRuntime {
+  readonly definition: SourceDefinition<unknown>;
+  readonly config: unknown;
+  readonly gate: RateGate;
+}
+
+export interface ActivityDeps {
+  readonly store: IngestStore;
+  readonly sources: ReadonlyMap<string, SourceRuntime>;
+  /** Unix milliseconds; injectable for tests. */
+  readonly now?: () => number;
+}
+
+/** Look up a source and dataset, or throw the non-retryable `InvalidInputError` listing what exists. */
+export function resolveDataset(
+  deps: ActivityDeps,
+  sourceId: string,
+  datasetId: string,
+): { source: SourceRuntime; dataset: DatasetSpec<unknown> } {
+  const source = deps.sources.get(sourceId);
+  if (!source) {
+    throw new InvalidInputError(
+      `unknown or disabled source '${sourceId}' (enabled: ${[...deps.sources.keys()].join(', ') || 'none'})`,
+      { details: { source: sourceId } },
+    );
+  }
+  const dataset = source.definition.datasets[datasetId];
+  if (!dataset) {
+    throw new InvalidInputError(
+      `source '${sourceId}' has no dataset '${datasetId}' (datasets: ${Object.keys(source.definition.datasets).join(', ')})`,
+      { details: { source: sourceId, dataset: datasetId } },
+    );
+  }
+  return { source, dataset };
+}

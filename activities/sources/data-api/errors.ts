@@ -1,0 +1,79 @@
+/**
+ * Data API status codes and error bodies → the shared error classes (api-wire-reference §3.8,
+ * §3.9). The only place that reads this API's error wire format.
+ */
+import {
+  MalformedResponseError,
+  RateLimitedError,
+  SourceAuthError,
+  SourceRequestError,
+  SourceUnavailableError,
+} from '../../errors';
+import { parseRateLimitAll, parseRetryAfter, tryParseJson, type HttpResponse } from '../../http';
+import { errorEnvelopeSchema } from './schemas';
+
+export type Checked = { readonly kind: 'ok'; readonly json: unknown } | { readonly kind: 'not-trading'; readonly first: number };
+
+/** Seconds until the soonest exhausted window resets, from `X-RateLimit-*-All`. */
+function exhaustedWindowReset(res: HttpResponse): number | undefined {
+  const remaining = parseRateLimitAll(res.headers.get('x-ratelimit-remaining-all'));
+  const reset = parseRateLimitAll(res.headers.get('x-ratelimit-reset-all'));
+  let wait: number | undefined;
+  for (const [window, left] of remaining) {
+    const r = reset.get(window);
+    if (left <= 0 && r !== undefined) wait = Math.max(wait ?? 0, r);
+  }
+  return wait;
+}
+
+/**
+ * Decide what a response means. Returns the parsed JSON of a success, or the "not trading yet"
+ * signal; throws the classified error otherwise.
+ */
+export function checkResponse(res: HttpResponse): Checked {
+  const json = tryParseJson(res.body);
+  const parsedErr = json === undefined ? undefined : errorEnvelopeSchema.safeParse(json);
+  const err = parsedErr?.success ? parsedErr.data.Err : undefined;
+  const message = err?.message ?? '';
+  const details = { status: res.status, url: res.url, errType: err?.type, apiMessage: message || undefined };
+
+  if (res.status >= 200 && res.status < 300) {
+    if (json === undefined) {
+      throw new MalformedResponseError(`GET ${res.url}: HTTP ${res.status} body is not valid JSON (${res.body.length} bytes)`, {
+        details: { ...details, bodyStart: res.body.slice(0, 200) },
+      });
+    }
+    // Partial failures can come back as 200 with `Err` populated.
+    if (err && (err.type !== undefined || message !== '')) {
+      if (err.type === 99) throw rateLimited(res, message, details);
+      throw new SourceRequestError(`GET ${res.url}: API error in a 200 response: ${message}`, { details });
+    }
+    return { kind: 'ok', json };
+  }
+
+  if (res.status === 429 || err?.type === 99) throw rateLimited(res, message, details);
+  if (res.status === 401 || res.status === 403) {
+    throw new SourceAuthError(`GET ${res.url}: HTTP ${res.status} ${message || 'unauthorized'}`, { details });
+  }
+  if (res.status === 400 && /was not trading/i.test(message)) {
+    const first = err?.other_info?.first;
+    if (typeof first === 'number' && Number.isFinite(first)) return { kind: 'not-trading', first };
+  }
+  if (res.status >= 400 && res.status < 500) {
+    throw new SourceRequestError(`GET ${res.url}: HTTP ${res.status} ${message || 'request rejected'}`, { details });
+  }
+  throw new SourceUnavailableError(`GET ${res.url}: HTTP ${res.status} ${message || 'server error'}`, { details });
+}
+
+function rateLimited(res: HttpResponse, message: string, details: Record<string, unknown>): RateLimitedError {
+  const hardBlock = /hard blocked for at least (\d+) seconds/i.exec(message);
+  const retryAfter =
+    parseRetryAfter(res.headers.get('retry-after')) ??
+    (hardBlock ? Number(hardBlock[1]) : undefined) ??
+    exhaustedWindowReset(res);
+  return new RateLimitedError(
+    `GET ${res.url}: HTTP ${res.status} ${message || 'rate limited'}`,
+    retryAfter,
+    { details: { ...details, retryAfterSeconds: retryAfter } },
+  );
+}

@@ -1,0 +1,177 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { describe, expect, it } from 'vitest';
+import { BatchBuilder } from '../../activities/arrow/batch-builder';
+import { createActivities } from '../../activities/index';
+import { OPEN_GATE } from '../../activities/http';
+import type { IngestStore, WriteChunkInput } from '../../activities/db/store';
+import type { DatasetSpec, Page, PageRequest, SourceDefinition } from '../../activities/sources/types';
+import { InvalidInputError } from '../../activities/errors';
+
+const H = 3600;
+const T0 = Date.UTC(2024, 0, 1) / 1000;
+const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
+
+function fakeSetup(opts: { cap?: number; firstAvailable?: number; serverTime?: number } = {}) {
+  const requests: PageRequest[] = [];
+  const writes: WriteChunkInput[] = [];
+  const dataset: DatasetSpec<unknown> = {
+    id: 'candles',
+    description: 'fake',
+    table: 'fake',
+    seriesColumns: [],
+    seriesValues: () => [],
+    columns: [{ name: 'v', type: 'float8', nullable: false }],
+    intervals: ['1h'],
+    maxPeriodsPerRequest: () => opts.cap ?? 3,
+    async fetchPage(_ctx, req): Promise<Page> {
+      requests.push(req);
+      const b = new BatchBuilder(this.columns, 4);
+      if (opts.firstAvailable !== undefined && req.to < opts.firstAvailable) {
+        return { batch: b.finish(), request: 'r', responseSha256: 'h', serverTime: opts.serverTime, firstAvailable: opts.firstAvailable };
+      }
+      for (let t = req.from; t <= req.to; t += H) {
+        const i = b.addRow();
+        b.setNumber(0, i, t);
+        b.setNumber(1, i, t / H);
+      }
+      return { batch: b.finish(), request: `from=${req.from}`, responseSha256: 'h', serverTime: opts.serverTime };
+    },
+  };
+  const source: SourceDefinition<unknown> = {
+    id: 'fake',
+    description: 'fake',
+    configSchema: undefined as never,
+    datasets: { candles: dataset },
+    loadSimulator: () => Promise.reject(new Error('none')),
+  };
+  const store: IngestStore = {
+    openCheckpoint: async (job) => ({ nextTs: job.from, completed: false }),
+    writeChunk: async (input) => {
+      writes.push(input);
+      const received = input.pages.reduce((n, p) => n + p.batch.numRows, 0);
+      return { runId: writes.length, received, inserted: received, updated: 0, unchanged: 0, filler: 0, provisional: 0 };
+    },
+  };
+  const acts = createActivities({
+    store,
+    sources: new Map([['fake', { definition: source, config: {}, gate: OPEN_GATE }]]),
+    now: () => (T0 + 1000 * H) * 1000,
+  });
+  return { acts, requests, writes };
+}
+
+const series = { source: 'fake', dataset: 'candles', market: 'm', instrument: 'I-X', interval: '1h' as const };
+
+describe('ingestChunk (MockActivityEnvironment)', () => {
+  it('pages forward in windows of at most the cap, then writes everything once', async () => {
+    const { acts, requests, writes } = fakeSetup({ cap: 3 });
+    const env = new MockActivityEnvironment({ attempt: 2 });
+    const heartbeats: unknown[] = [];
+    env.on('heartbeat', (d: unknown) => heartbeats.push(d));
+    const r = await env.run(acts.ingestChunk, {
+      jobId: 'job',
+      series,
+      cursor: iso(T0),
+      end: iso(T0 + 8 * H),
+      rangeFrom: iso(T0),
+      maxPages: 5,
+    });
+    expect(requests.map((q) => [(q.from - T0) / H, (q.to - T0) / H])).toEqual([
+      [0, 2],
+      [3, 5],
+      [6, 7],
+    ]);
+    expect(r).toMatchObject({ nextCursor: iso(T0 + 8 * H), done: true, pages: 3, rowsReceived: 8, rowsInserted: 8 });
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.nextCursor).toBe(T0 + 8 * H);
+    expect(writes[0]!.lineage.attempt).toBe(2);
+    expect(heartbeats.length).toBeGreaterThanOrEqual(3);
+    expect(heartbeats[0]).toEqual({ cursor: iso(T0), pages: 0 });
+  });
+
+  it('stops after maxPages and returns the next cursor', async () => {
+    const { acts } = fakeSetup({ cap: 2 });
+    const r = await new MockActivityEnvironment().run(acts.ingestChunk, {
+      jobId: 'job',
+      series,
+      cursor: iso(T0),
+      end: iso(T0 + 10 * H),
+      rangeFrom: iso(T0),
+      maxPages: 2,
+    });
+    expect(r).toMatchObject({ nextCursor: iso(T0 + 4 * H), done: false, pages: 2, rowsReceived: 4 });
+  });
+
+  it('skips ahead to the first available period when the series was not trading yet', async () => {
+    const { acts, requests } = fakeSetup({ cap: 3, firstAvailable: T0 + 7 * H });
+    const r = await new MockActivityEnvironment().run(acts.ingestChunk, {
+      jobId: 'job',
+      series,
+      cursor: iso(T0),
+      end: iso(T0 + 9 * H),
+      rangeFrom: iso(T0),
+      maxPages: 5,
+    });
+    expect(requests.map((q) => (q.from - T0) / H)).toEqual([0, 7]);
+    expect(r).toMatchObject({ done: true, rowsReceived: 2 });
+  });
+
+  it('uses the earlier of its own clock and the server clock to decide finality', async () => {
+    const { acts, writes } = fakeSetup({ serverTime: T0 + 5 * H });
+    await new MockActivityEnvironment().run(acts.ingestChunk, {
+      jobId: 'job',
+      series,
+      cursor: iso(T0),
+      end: iso(T0 + 3 * H),
+      rangeFrom: iso(T0),
+      maxPages: 1,
+    });
+    expect(writes[0]!.finalBefore).toBe(T0 + 5 * H);
+  });
+
+  it('rejects an unknown source with the non-retryable InvalidInputError', async () => {
+    const { acts } = fakeSetup();
+    await expect(
+      new MockActivityEnvironment().run(acts.ingestChunk, {
+        jobId: 'job',
+        series: { ...series, source: 'nope' },
+        cursor: iso(T0),
+        end: iso(T0 + H),
+        rangeFrom: iso(T0),
+        maxPages: 1,
+      }),
+    ).rejects.toBeInstanceOf(InvalidInputError);
+  });
+});
+
+describe('planBackfill (MockActivityEnvironment)', () => {
+  it('aligns the range, clamps it to the current period and names the job by business key', async () => {
+    const { acts } = fakeSetup();
+    const r = await new MockActivityEnvironment().run(acts.planBackfill, {
+      ...series,
+      from: '2024-01-01T00:30:00Z',
+      to: '2030-01-01T00:00:00Z',
+    });
+    expect(r.plan.from).toBe('2024-01-01T00:00:00Z');
+    expect(r.plan.to).toBe(iso(T0 + 1001 * H)); // end of the current period (now = T0 + 1000h)
+    expect(r.plan.jobId).toBe(`backfill/fake/candles/m/I-X/1h/2024-01-01T00:00:00Z/${iso(T0 + 1001 * H)}`);
+    expect(r.plan.totalPeriods).toBe(1001);
+  });
+
+  it('lists every input problem at once', async () => {
+    const { acts } = fakeSetup();
+    const err = await new MockActivityEnvironment()
+      .run(acts.planBackfill, { source: 'fake', dataset: 'candles', market: '', instrument: 'a b', interval: '5m', from: 'yesterday' } as never)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidInputError);
+    const msg = (err as Error).message;
+    for (const field of ['market', 'instrument', 'interval', 'from']) expect(msg).toContain(field);
+  });
+
+  it('rejects an empty range', async () => {
+    const { acts } = fakeSetup();
+    await expect(
+      new MockActivityEnvironment().run(acts.planBackfill, { ...series, from: '2024-01-02T00:00:00Z', to: '2024-01-01T00:00:00Z' }),
+    ).rejects.toThrow(/empty range/);
+  });
+});

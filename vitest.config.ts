@@ -1,0 +1,31 @@
+import { defineConfig } from 'vitest/config';
+
+// `pool: 'forks'`: the Temporal worker loads a native module; worker threads are known to break it
+// (sdk-typescript#876). Integration tests share one real stack started by the global setup.
+export default defineConfig({
+  test: {
+    pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts', 'activities/**/*.test.ts', 'simulator/**/*.test.ts', 'stack/**/*.test.ts'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/integration/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+          maxWorkers: 2,
+          fileParallelism: true,
+        },
+      },
+    ],
+  },
+});

@@ -1,0 +1,127 @@
+/**
+ * Worker configuration, parsed once at boot from the environment. Every problem is reported at
+ * once (`ConfigError`); the process prints them and exits 1. Empty strings count as unset.
+ * Temporal connection settings (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS,
+ * profiles) are read by `@temporalio/envconfig`, as in Temporal's own samples.
+ */
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import type { NativeConnectionOptions } from '@temporalio/worker';
+import { z } from 'zod';
+import { ConfigError } from '../activities/errors';
+import { SOURCES } from '../activities/sources/index';
+import type { SourceDefinition } from '../activities/sources/types';
+import { DEFAULT_TASK_QUEUE } from '../workflows/contracts/task-queues';
+
+const sourceIds = SOURCES.map((s) => s.id);
+
+const workerEnvSchema = z.object({
+  DATABASE_URL: z
+    .string({ error: 'is required (a postgres:// URL)' })
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL'),
+  /** Workflow task queue; each source's activities use `<queue>.<source id>`. */
+  INGEST_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  /** Comma-separated source ids this worker serves. */
+  INGEST_SOURCES: z
+    .string()
+    .default(sourceIds.join(','))
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(sourceIds as [string, ...string[]])).min(1)),
+  /** Run workflow tasks in this process. */
+  INGEST_RUN_WORKFLOWS: z.stringbool().default(true),
+  /** Run activity tasks in this process. */
+  INGEST_RUN_ACTIVITIES: z.stringbool().default(true),
+  /** Concurrent activity executions per source. */
+  INGEST_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(256).default(4),
+  INGEST_DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(8),
+  /** Apply pending sql/ migrations at boot (safe with several workers: advisory lock). */
+  INGEST_MIGRATE: z.stringbool().default(true),
+  /** A prebuilt workflow bundle (`npm run build:bundle`); otherwise bundled at boot. */
+  WORKFLOW_BUNDLE_PATH: z.string().optional(),
+  LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+});
+
+export interface WorkerConfig {
+  readonly databaseUrl: string;
+  readonly taskQueue: string;
+  readonly runWorkflows: boolean;
+  readonly runActivities: boolean;
+  readonly maxConcurrentActivities: number;
+  readonly dbPoolMax: number;
+  readonly migrate: boolean;
+  readonly workflowBundlePath: string | undefined;
+  readonly logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  readonly temporal: { readonly connection: NativeConnectionOptions; readonly namespace: string };
+  /** Enabled sources with their parsed (secret-safe) config. */
+  readonly sources: ReadonlyArray<{ readonly definition: SourceDefinition<unknown>; readonly config: unknown }>;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function withoutEmpty(env: Env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== '') out[k] = v;
+  return out;
+}
+
+function issuesOf(err: z.ZodError): string[] {
+  return err.issues.map((i) => `${i.path.map(String).join('.') || '(env)'}: ${i.message}`);
+}
+
+/** Parse the environment; throws `ConfigError` listing every problem. */
+export function loadConfig(rawEnv: Env = process.env): WorkerConfig {
+  const env = withoutEmpty(rawEnv);
+  const problems: string[] = [];
+
+  const worker = workerEnvSchema.safeParse(env);
+  if (!worker.success) problems.push(...issuesOf(worker.error));
+
+  const enabled = worker.success ? worker.data.INGEST_SOURCES : sourceIds;
+  const sources: Array<{ definition: SourceDefinition<unknown>; config: unknown }> = [];
+  for (const definition of SOURCES.filter((s) => enabled.includes(s.id))) {
+    const parsed = definition.configSchema.safeParse(env);
+    if (parsed.success) sources.push({ definition, config: parsed.data });
+    else problems.push(...issuesOf(parsed.error).map((p) => `[${definition.id}] ${p}`));
+  }
+
+  let temporal: WorkerConfig['temporal'] | undefined;
+  try {
+    const { connectionOptions, namespace } = loadClientConnectConfig({ overrideEnvVars: env });
+    temporal = {
+      connection: { ...connectionOptions, address: connectionOptions.address ?? '127.0.0.1:7233' },
+      namespace: namespace ?? 'default',
+    };
+  } catch (err) {
+    problems.push(`TEMPORAL_*: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
+  if (problems.length > 0 || !worker.success || !temporal) throw new ConfigError(problems);
+  const w = worker.data;
+  return {
+    databaseUrl: w.DATABASE_URL,
+    taskQueue: w.INGEST_TASK_QUEUE,
+    runWorkflows: w.INGEST_RUN_WORKFLOWS,
+    runActivities: w.INGEST_RUN_ACTIVITIES,
+    maxConcurrentActivities: w.INGEST_MAX_CONCURRENT_ACTIVITIES,
+    dbPoolMax: w.INGEST_DB_POOL_MAX,
+    migrate: w.INGEST_MIGRATE,
+    workflowBundlePath: w.WORKFLOW_BUNDLE_PATH,
+    logLevel: w.LOG_LEVEL,
+    temporal,
+    sources,
+  };
+}
+
+/** A one-line, secret-free description of the config for the startup log. */
+export function describeConfig(c: WorkerConfig): string {
+  const db = new URL(c.databaseUrl);
+  if (db.password) db.password = 'REDACTED';
+  return JSON.stringify({
+    temporal: { address: c.temporal.connection.address, namespace: c.temporal.namespace },
+    taskQueue: c.taskQueue,
+    database: db.toString(),
+    workflows: c.runWorkflows,
+    activities: c.runActivities,
+    maxConcurrentActivities: c.maxConcurrentActivities,
+    sources: Object.fromEntries(c.sources.map((s) => [s.definition.id, s.config])),
+  });
+}

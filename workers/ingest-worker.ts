@@ -1,0 +1,105 @@
+/**
+ * Worker entrypoint: `npm run worker`. Loads config (every problem at once), applies migrations,
+ * then polls the workflow task queue and one activity task queue per enabled source until
+ * SIGINT/SIGTERM, when it drains in-flight tasks and closes the pool.
+ */
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+import { createActivities } from '../activities/index';
+import { PgIngestStore } from '../activities/db/store';
+import { createPool } from '../activities/db/pool';
+import { migrate } from '../activities/db/migrate';
+import { activityInterceptors } from '../activities/interceptors';
+import { OPEN_GATE } from '../activities/http';
+import { ConfigError } from '../activities/errors';
+import type { SourceRuntime } from '../activities/runtime';
+import { sourceTaskQueue } from '../workflows/contracts/task-queues';
+import { describeConfig, loadConfig, type WorkerConfig } from './config';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/** Create (but do not run) the workers this config asks for. */
+export async function createWorkers(
+  config: WorkerConfig,
+  connection: NativeConnection,
+  pool: import('pg').Pool,
+): Promise<Worker[]> {
+  const sources = new Map<string, SourceRuntime>(
+    config.sources.map((s) => [s.definition.id, { definition: s.definition, config: s.config, gate: OPEN_GATE }]),
+  );
+  const activities = createActivities({ store: new PgIngestStore(pool), sources });
+  const workers: Worker[] = [];
+  if (config.runWorkflows) {
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace: config.temporal.namespace,
+        taskQueue: config.taskQueue,
+        ...(config.workflowBundlePath
+          ? { workflowBundle: { codePath: config.workflowBundlePath } }
+          : { workflowsPath: WORKFLOWS_PATH }),
+      }),
+    );
+  }
+  if (config.runActivities) {
+    for (const id of sources.keys()) {
+      workers.push(
+        await Worker.create({
+          connection,
+          namespace: config.temporal.namespace,
+          taskQueue: sourceTaskQueue(config.taskQueue, id),
+          activities,
+          interceptors: { activity: [activityInterceptors] },
+          maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
+        }),
+      );
+    }
+  }
+  return workers;
+}
+
+async function run(): Promise<void> {
+  let config: WorkerConfig;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`crypto-ingest worker: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  Runtime.install({ logger: new DefaultLogger(config.logLevel) });
+  console.log(`crypto-ingest worker: config ${describeConfig(config)}`);
+
+  const pool = createPool(config.databaseUrl, { max: config.dbPoolMax, applicationName: 'crypto-ingest-worker' });
+  if (config.migrate) await migrate(config.databaseUrl, (l) => console.log(`crypto-ingest worker: ${l}`));
+
+  let connection: NativeConnection;
+  try {
+    connection = await NativeConnection.connect(config.temporal.connection);
+  } catch (err) {
+    console.error(
+      `crypto-ingest worker: cannot reach Temporal at ${config.temporal.connection.address}: ${err instanceof Error ? err.message : String(err)}`,
+    );
+    await pool.end();
+    process.exit(1);
+  }
+  const workers = await createWorkers(config, connection, pool);
+  const queues = workers.map((w) => w.options.taskQueue).join(', ');
+  console.log(`crypto-ingest worker: worker running (pid ${process.pid}) on task queues ${queues}`);
+  try {
+    await Promise.all(workers.map((w) => w.run()));
+  } finally {
+    await connection.close();
+    await pool.end();
+    console.log('crypto-ingest worker: stopped');
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  run().catch((err: unknown) => {
+    console.error(`crypto-ingest worker: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,39 @@
+/**
+ * The only `proxyActivities` calls: named timeout and retry profiles. Activities run on their
+ * source's own task queue (see contracts/task-queues.ts).
+ */
+import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { NON_RETRYABLE_FAILURE_TYPES } from './contracts/failure-types';
+import { sourceTaskQueue } from './contracts/task-queues';
+
+const retry = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '1m',
+  nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_TYPES],
+};
+
+/** Reads and validates; quick. */
+export function planningActivities(source: string) {
+  return proxyActivities<Pick<Activities, 'planBackfill'>>({
+    taskQueue: sourceTaskQueue(workflowInfo().taskQueue, source),
+    startToCloseTimeout: '1m',
+    scheduleToCloseTimeout: '1h',
+    retry,
+  });
+}
+
+/**
+ * Fetch + write one chunk. Heartbeats, so a dead worker is noticed within `heartbeatTimeout`.
+ * A source that stays down fails the workflow after `scheduleToCloseTimeout` (then: fix, reset).
+ */
+export function ingestActivities(source: string, heartbeatTimeout: ActivityOptions['heartbeatTimeout']) {
+  return proxyActivities<Pick<Activities, 'ingestChunk'>>({
+    taskQueue: sourceTaskQueue(workflowInfo().taskQueue, source),
+    startToCloseTimeout: '10m',
+    heartbeatTimeout,
+    scheduleToCloseTimeout: '6h',
+    retry,
+  });
+}

@@ -1,0 +1,27 @@
+/**
+ * Business keys. Workflow IDs are built here and nowhere else, so starting the same job twice
+ * addresses the same workflow (Temporal refuses a second run while the first is open, and a
+ * finished job's checkpoint makes a re-run a no-op).
+ */
+import type { SeriesKey } from './series';
+
+/** `2024-01-01T00:00:00Z`: second precision, always UTC, so equal instants give equal IDs. */
+export function canonicalTime(epochSeconds: number): string {
+  return new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function seriesPath(s: SeriesKey): string {
+  return `${s.source}/${s.dataset}/${s.market}/${s.instrument}/${s.interval}`;
+}
+
+/**
+ * `backfill/<source>/<dataset>/<market>/<instrument>/<interval>/<from>/<to>`, e.g.
+ * `backfill/data-api/spot-ohlcv/kraken/BTC-USD/1h/2024-01-01T00:00:00Z/2024-02-01T00:00:00Z`.
+ * `from` and `to` are Unix seconds, aligned to the interval; `to` is exclusive.
+ */
+export function backfillWorkflowId(s: SeriesKey, from: number, to: number): string {
+  return `backfill/${seriesPath(s)}/${canonicalTime(from)}/${canonicalTime(to)}`;
+}
+
+/** The checkpoint key of a backfill: the same business key, whatever workflow ID ran it. */
+export const backfillJobId = backfillWorkflowId;
