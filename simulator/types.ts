@@ -46,7 +46,13 @@ export const FAULT_KINDS = [
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-export const BAD_ROW_KINDS = ['high-below-low', 'negative-volume', 'misaligned-ts', 'ms-timestamp', 'nan-string'] as const;
+export const BAD_ROW_KINDS = [
+  'high-below-low',
+  'negative-volume',
+  'misaligned-ts',
+  'ms-timestamp',
+  'nan-string',
+] as const;
 export type BadRowKind = (typeof BAD_ROW_KINDS)[number];
 
 export interface FaultSpec {
