@@ -1,7 +1,8 @@
 /**
  * Custom search attributes: registered on the server at start (`temporal server start-dev
  * --search-attribute …`, or `temporal operator search-attribute create`), set by workflows so
- * the Temporal UI and `temporal workflow list --query` can filter on them.
+ * the Temporal UI and `temporal workflow list --query` can filter on them. All share the `Ingest`
+ * prefix, so they are easy to find in the UI and never collide with SQL keywords.
  *
  * The dev server's SQL visibility has 10 Keyword, 3 Int and 3 Datetime slots: keep within them.
  */
@@ -17,9 +18,10 @@ export const SA = {
   source: key('IngestSource', 'KEYWORD'),
   /** Dataset id within the source, e.g. `spot-ohlcv`. */
   dataset: key('IngestDataset', 'KEYWORD'),
-  market: key('Market', 'KEYWORD'),
-  instrument: key('Instrument', 'KEYWORD'),
-  interval: key('Interval', 'KEYWORD'),
+  market: key('IngestMarket', 'KEYWORD'),
+  instrument: key('IngestInstrument', 'KEYWORD'),
+  /** (`Interval` alone is a reserved word in Temporal's visibility SQL.) */
+  interval: key('IngestInterval', 'KEYWORD'),
   /** What kind of job: `backfill`, `sync`, `repair`, `reference`. */
   kind: key('IngestKind', 'KEYWORD'),
   /** How far the job has got (next period it will fetch). Updated once per chunk. */

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `npm test`: the whole suite, starting whatever it needs. Static checks first (fast failures),
+# then unit tests, then the integration suite (which builds the Temporal CLI on first use and
+# starts a private PostgreSQL, the Temporal dev server and the API simulator by itself).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n== %s\n' "$1"; }
+step "typecheck";        npx tsc --noEmit -p tsconfig.json
+step "lint";             npx eslint --max-warnings 0 .
+step "workflow bundle";  node --import tsx workers/build-workflow-bundle.ts --check
+step "temporal cli";     bash scripts/install-temporal-cli.sh >/dev/null
+step "unit tests";       npx vitest run --project unit
+step "integration tests"; npx vitest run --project integration

@@ -1,0 +1,118 @@
+/**
+ * Integration-test helpers over the real stack started by the global setup: a Temporal client,
+ * a PostgreSQL pool, the simulator's control client, and workers (in-process or as a child
+ * process that a test may SIGKILL). Each test file uses its own task queue, so workers of one
+ * file never pick up another file's tasks.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { createPool } from '../../activities/db/pool';
+import { SimulatorControl } from '../../simulator/control-client';
+import { loadConfig } from '../../workers/config';
+import { createWorkers } from '../../workers/ingest-worker';
+
+export interface TestEnv {
+  readonly client: Client;
+  readonly pool: pg.Pool;
+  readonly sim: SimulatorControl;
+  readonly taskQueue: string;
+  /** Env vars a worker of this test file needs. */
+  readonly workerEnv: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function openTestEnv(name: string): Promise<TestEnv> {
+  const temporalAddress = inject('temporalAddress');
+  const connection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection, namespace: inject('namespace') });
+  const pool = createPool(inject('databaseUrl'), { max: 4 });
+  const taskQueue = `test-${name}-${randomUUID().slice(0, 8)}`;
+  const workerEnv = {
+    DATABASE_URL: inject('databaseUrl'),
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_NAMESPACE: inject('namespace'),
+    INGEST_TASK_QUEUE: taskQueue,
+    DATA_API_BASE_URL: `${inject('simulatorUrl')}/data-api`,
+    WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
+    INGEST_MIGRATE: 'false',
+    LOG_LEVEL: 'WARN',
+  };
+  return {
+    client,
+    pool,
+    sim: new SimulatorControl(inject('simulatorUrl')),
+    taskQueue,
+    workerEnv,
+    async close() {
+      await connection.close();
+      await pool.end();
+    },
+  };
+}
+
+export interface RunningWorkers {
+  stop(): Promise<void>;
+}
+
+/** Start this file's workers in-process (workflow + activity workers). */
+export async function startWorkers(env: TestEnv, extraEnv: Record<string, string> = {}): Promise<RunningWorkers> {
+  const config = loadConfig({ ...env.workerEnv, ...extraEnv });
+  const connection = await NativeConnection.connect(config.temporal.connection);
+  const pool = createPool(config.databaseUrl, { max: 4 });
+  const workers: Worker[] = await createWorkers(config, connection, pool);
+  const running = Promise.all(workers.map((w) => w.run()));
+  return {
+    async stop() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await running;
+      await connection.close();
+      await pool.end();
+    },
+  };
+}
+
+export interface WorkerProcess {
+  readonly child: ChildProcess;
+  readonly output: string[];
+  /** Resolves with the exit code (or signal name). */
+  readonly exited: Promise<number | string | null>;
+}
+
+/** Start a worker as a child process (`node --import tsx workers/ingest-worker.ts`), ready when it says so. */
+export async function startWorkerProcess(env: TestEnv, extraEnv: Record<string, string> = {}): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('workers/ingest-worker.ts')], {
+    env: { ...process.env, ...env.workerEnv, ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const exited = new Promise<number | string | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
+  await new Promise<void>((resolve, reject) => {
+    const onData = (buf: Buffer) => {
+      for (const line of buf.toString().split('\n')) {
+        if (line) output.push(line);
+        if (line.includes('worker running')) resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) => reject(new Error(`worker exited (${String(code)}) before it was ready:\n${output.join('\n')}`)));
+    setTimeout(() => reject(new Error(`worker not ready after 60 s:\n${output.join('\n')}`)), 60_000).unref();
+  });
+  return { child, output, exited };
+}
+
+/** Poll until `fn` returns a truthy value (or fail after `timeoutMs`). */
+export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 60_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
