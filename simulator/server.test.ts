@@ -289,6 +289,14 @@ describe('simulator control API', () => {
     expect(reset).toMatchObject({ frozenAt: null, offsetSeconds: 0 });
   });
 
+  it('sends the simulator clock, not the host clock, in the Date header of source responses', async () => {
+    // Clients decide which candles are closed from the server's Date: a frozen clock must show.
+    await control.setClock({ now: T0 + 7 });
+    const res = await call('/alpha/echo');
+    expect(res.headers.get('date')).toBe(new Date((T0 + 7) * 1000).toUTCString());
+    await control.setClock({ now: T0 });
+  });
+
   it('forwards /__sim/<source>/... to the source control route', async () => {
     expect(await control.sourceControl('alpha', '/ping', { a: 1 })).toEqual({
       pong: { a: 1 },

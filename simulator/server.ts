@@ -375,10 +375,13 @@ export class SimulatorCore {
       this.#log(`simulator: ${source.id} rateLimitHeaders threw: ${errorText(err)}`);
     }
     stats.recordStatus(response.status);
+    // A real server's Date is its clock: send ours, so a frozen or offset clock is visible to
+    // clients (they decide which periods are closed from it).
+    const date = { Date: new Date(req.nowSeconds * 1000).toUTCString() };
     this.#write(
       res,
       response.status,
-      mergeHeaders({ 'Content-Type': JSON_CONTENT_TYPE }, rateHeaders, response.headers),
+      mergeHeaders({ 'Content-Type': JSON_CONTENT_TYPE }, date, rateHeaders, response.headers),
       response.body,
     );
   }

@@ -355,17 +355,18 @@ describe('Data API simulator: rate limits', () => {
   const HEADER =
     /^(\d+), (\d+);window=1, (\d+);window=60, (\d+);window=3600, (\d+);window=86400, (\d+);window=2592000$/;
 
-  it('sends X-RateLimit-*-All headers on every response; the lead value is the binding window', async () => {
+  it('sends X-RateLimit-*-All headers on every response; the lead value repeats the month window (as captured)', async () => {
     await control.setLimits('data-api', { second: 10, minute: 7 });
     const ok = await get('1h', params);
     const remaining = HEADER.exec(ok.headers.get('x-ratelimit-remaining-all') ?? '');
-    expect(remaining?.slice(1).map(Number)).toEqual([6, 9, 6, 29_999, 299_999, 2_999_999]);
+    expect(remaining?.slice(1).map(Number)).toEqual([2_999_999, 9, 6, 29_999, 299_999, 2_999_999]);
     const reset = HEADER.exec(ok.headers.get('x-ratelimit-reset-all') ?? '');
     // NOW = 1700000000 is 20 s into its minute.
-    expect(reset?.slice(1, 4).map(Number)).toEqual([40, 1, 40]);
+    expect(reset?.slice(2, 4).map(Number)).toEqual([1, 40]);
+    expect(Number(reset?.[1])).toBe(Number(reset?.[6]));
     const notFound = await get('1h', { market: 'nope', instrument: 'BTC-USD' });
     expect(notFound.status).toBe(404);
-    expect(notFound.headers.get('x-ratelimit-remaining-all')).toMatch(/^5, 8;window=1, 5;window=60, /);
+    expect(notFound.headers.get('x-ratelimit-remaining-all')).toMatch(/^2999998, 8;window=1, 5;window=60, /);
   });
 
   it('rejects the 4th call in a second at 3/s with the documented 429 body, and counts rejected calls', async () => {
@@ -382,9 +383,9 @@ describe('Data API simulator: rate limits', () => {
       max_calls: { second: 3, minute: 2_500, hour: 30_000, day: 300_000, month: 3_000_000 },
     });
     expect(rejected.headers.get('x-ratelimit-remaining-all')).toBe(
-      '0, 0;window=1, 2496;window=60, 29996;window=3600, 299996;window=86400, 2999996;window=2592000',
+      '2999996, 0;window=1, 2496;window=60, 29996;window=3600, 299996;window=86400, 2999996;window=2592000',
     );
-    expect(rejected.headers.get('x-ratelimit-reset-all')).toMatch(/^1, 1;window=1, 40;window=60, /);
+    expect(rejected.headers.get('x-ratelimit-reset-all')).toMatch(/^\d+, 1;window=1, 40;window=60, .*, (\d+);window=2592000$/);
 
     const again = (await get('1h', params)).json as ErrorEnvelope;
     expect((again.Err.other_info.calls_made as Record<string, number>).second).toBe(5);
@@ -443,7 +444,7 @@ describe('Data API simulator: faults', () => {
     expect(err.message).toMatch(/^Rate limit excedeed\./);
     // The smallest window resetting no sooner than 30 s: the minute (NOW is 20 s into it).
     expect((err.other_info.calls_made as Record<string, number>).minute).toBe(2_500);
-    expect(res.headers.get('x-ratelimit-remaining-all')).toMatch(/^0, 49;window=1, 0;window=60, /);
+    expect(res.headers.get('x-ratelimit-remaining-all')).toMatch(/^2999999, 49;window=1, 0;window=60, /);
     expect((await get('1h', params)).status).toBe(200);
     const stats = await control.stats('data-api');
     expect(stats.injectedRateLimits).toBe(1);

@@ -284,15 +284,14 @@ function allHeader(values: Record<(typeof RATE_WINDOWS)[number], number>, lead: 
 
 /**
  * `X-RateLimit-Remaining-All` / `X-RateLimit-Reset-All`: `n, n;window=1, …, n;window=2592000`.
- * [inferred] The leading bare number is the binding window's value: the window with the fewest calls
- * left (ties: the longest window, the one you would have to wait for).
+ * The leading bare number repeats the month window's value, as in the captured example of
+ * api-wire-reference §3.9 (`1220397, …, 1220397;window=2592000`); clients read the per-window
+ * entries and ignore it.
  */
 export function dataApiRateLimitHeaders(usage: RateUsage): Record<string, string> {
-  let binding: (typeof RATE_WINDOWS)[number] = 'second';
-  for (const w of RATE_WINDOWS) if (usage.remaining[w] <= usage.remaining[binding]) binding = w;
   return {
-    'X-RateLimit-Remaining-All': allHeader(usage.remaining, usage.remaining[binding]),
-    'X-RateLimit-Reset-All': allHeader(usage.resetSeconds, usage.resetSeconds[binding]),
+    'X-RateLimit-Remaining-All': allHeader(usage.remaining, usage.remaining.month),
+    'X-RateLimit-Reset-All': allHeader(usage.resetSeconds, usage.resetSeconds.month),
   };
 }
 
