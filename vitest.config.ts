@@ -10,7 +10,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts', 'activities/**/*.test.ts', 'simulator/**/*.test.ts', 'stack/**/*.test.ts'],
+          include: [
+            'test/unit/**/*.test.ts',
+            'activities/**/*.test.ts',
+            'simulator/**/*.test.ts',
+            'stack/**/*.test.ts',
+          ],
           testTimeout: 20_000,
         },
       },

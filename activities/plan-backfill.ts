@@ -57,13 +57,16 @@ export function normalizeBackfillInput(
   const i = parsed.data;
   const { dataset } = resolveDataset(deps, i.source, i.dataset);
   if (!dataset.intervals.includes(i.interval)) {
-    throw new InvalidInputError(`dataset '${i.dataset}' has no interval '${i.interval}' (has: ${dataset.intervals.join(', ')})`);
+    throw new InvalidInputError(
+      `dataset '${i.dataset}' has no interval '${i.interval}' (has: ${dataset.intervals.join(', ')})`,
+    );
   }
   const step = INTERVAL_SECONDS[i.interval];
   const nowS = Math.floor(nowMs / 1000);
   const endOfCurrentPeriod = alignDown(nowS, i.interval) + step;
   const from = alignDown(Math.floor(Date.parse(i.from) / 1000), i.interval);
-  const requestedTo = i.to === undefined ? endOfCurrentPeriod : alignUp(Math.floor(Date.parse(i.to) / 1000), i.interval);
+  const requestedTo =
+    i.to === undefined ? endOfCurrentPeriod : alignUp(Math.floor(Date.parse(i.to) / 1000), i.interval);
   const to = Math.min(requestedTo, endOfCurrentPeriod);
   if (from >= to) {
     throw new InvalidInputError(
@@ -87,7 +90,12 @@ export function createPlanBackfill(deps: ActivityDeps) {
     const { series, from, to, jobId } = normalizeBackfillInput(deps, input, now);
     const cp = await deps.store.openCheckpoint({ jobId, series, from, to });
     return {
-      plan: { jobId, from: canonicalTime(from), to: canonicalTime(to), totalPeriods: (to - from) / INTERVAL_SECONDS[series.interval] },
+      plan: {
+        jobId,
+        from: canonicalTime(from),
+        to: canonicalTime(to),
+        totalPeriods: (to - from) / INTERVAL_SECONDS[series.interval],
+      },
       series,
       cursor: canonicalTime(cp.nextTs),
       completed: cp.completed || cp.nextTs >= to,

@@ -13,7 +13,9 @@ export function runMain(name: string, main: () => Promise<number | void>): void 
       if (err instanceof StackError || err instanceof ConfigError) {
         console.error(`${name}: ${err.message}`);
       } else {
-        console.error(`${name}: unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        console.error(
+          `${name}: unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+        );
       }
       process.exit(1);
     });

@@ -42,7 +42,9 @@ async function main(): Promise<number> {
       await sleep(1_000);
       const states = await Promise.all(jobs.map(readProgress));
       const secs = ((Date.now() - started) / 1000).toFixed(1);
-      console.log(`[${secs}s] ${states.map((p, k) => `${label(jobs[k]!.request)}: ${describeProgress(p).split('  ')[0]!.trim()}`).join(' | ')}`);
+      console.log(
+        `[${secs}s] ${states.map((p, k) => `${label(jobs[k]!.request)}: ${describeProgress(p).split('  ')[0]!.trim()}`).join(' | ')}`,
+      );
     }
     const finished = await results;
     const backfillSeconds = (Date.now() - backfillStarted) / 1000;

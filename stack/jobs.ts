@@ -56,7 +56,12 @@ export async function startBackfill(client: Client, taskQueue: string, r: Backfi
     return { request: r, workflowId, started: true, handle };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      return { request: r, workflowId, started: false, handle: client.workflow.getHandle<typeof backfillSeries>(workflowId) };
+      return {
+        request: r,
+        workflowId,
+        started: false,
+        handle: client.workflow.getHandle<typeof backfillSeries>(workflowId),
+      };
     }
     throw err;
   }

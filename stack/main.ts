@@ -11,8 +11,12 @@ import { startStack } from './index';
 import { demoBackfills, describeProgress, label, readProgress, startBackfill, type StartedBackfill } from './jobs';
 
 async function main(): Promise<number> {
+  // Stack lines always; component lines only when something is wrong (Temporal logs a burst of
+  // harmless WARN lines while it shuts down). Every line is in the component's log file anyway.
+  let stopping = false;
   const log = (l: string) => {
-    if (!/^\[(worker|simulator|temporal|postgres)/.test(l) || /error|fatal|warn/i.test(l)) console.log(l);
+    if (!/^\[(worker|simulator|temporal|postgres)/.test(l) || (!stopping && /\b(error|fatal)\b/i.test(l)))
+      console.log(l);
   };
   const stop = interrupted();
   const stack = await startStack({
@@ -25,7 +29,9 @@ async function main(): Promise<number> {
     const client = new Client({ connection, namespace: stack.namespace });
     const jobs: StartedBackfill[] = [];
     for (const r of demoBackfills()) jobs.push(await startBackfill(client, DEFAULT_TASK_QUEUE, r));
-    console.log(`\ncrypto-ingest is running. Temporal UI: ${stack.uiUrl ?? '(headless)'}  PostgreSQL: ${stack.databaseUrl}`);
+    console.log(
+      `\ncrypto-ingest is running. Temporal UI: ${stack.uiUrl ?? '(headless)'}  PostgreSQL: ${stack.databaseUrl}`,
+    );
     for (const j of jobs) console.log(`  ${j.started ? 'started ' : 'attached'} ${j.workflowId}`);
     console.log('Progress below; Ctrl-C stops everything.\n');
 
@@ -51,6 +57,7 @@ async function main(): Promise<number> {
     })();
     const signal = await stop;
     allDone = true;
+    stopping = true;
     console.log(`\n${signal}: stopping the stack…`);
     await watch.catch(() => undefined);
     return 0;

@@ -24,7 +24,12 @@ const workerEnvSchema = z.object({
   INGEST_SOURCES: z
     .string()
     .default(sourceIds.join(','))
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.enum(sourceIds as [string, ...string[]])).min(1)),
   /** Run workflow tasks in this process. */
   INGEST_RUN_WORKFLOWS: z.stringbool().default(true),

@@ -83,7 +83,8 @@ export class BatchBuilder {
   #grow(): void {
     const cap = this.#capacity * 2;
     this.#stores = this.#stores.map((s) => {
-      if (s.kind === 'text') return { kind: 'text', values: [...s.values, ...new Array<null>(cap - s.values.length).fill(null)] };
+      if (s.kind === 'text')
+        return { kind: 'text', values: [...s.values, ...new Array<null>(cap - s.values.length).fill(null)] };
       const values = s.kind === 'number' ? new Float64Array(cap) : new Uint8Array(cap);
       values.set(s.values);
       const valid = new Uint8Array(cap);

@@ -49,11 +49,7 @@ function renderColumn(spec: ColumnSpec, data: Data, n: number): string[] {
 }
 
 /** COPY text for the whole table, in slices of `rowsPerChunk` rows (one string per slice). */
-export function* copyTextChunks(
-  table: Table,
-  columns: readonly ColumnSpec[],
-  rowsPerChunk = 2_000,
-): Generator<string> {
+export function* copyTextChunks(table: Table, columns: readonly ColumnSpec[], rowsPerChunk = 2_000): Generator<string> {
   for (const batch of table.batches) {
     const n = batch.numRows;
     if (n === 0) continue;

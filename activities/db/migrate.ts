@@ -8,7 +8,10 @@ import { runner } from 'node-pg-migrate';
 
 export const SQL_DIR = fileURLToPath(new URL('../../sql', import.meta.url));
 
-export async function migrate(databaseUrl: string, log: (line: string) => void = () => undefined): Promise<{ applied: string[] }> {
+export async function migrate(
+  databaseUrl: string,
+  log: (line: string) => void = () => undefined,
+): Promise<{ applied: string[] }> {
   const applied = await runner({
     databaseUrl,
     dir: SQL_DIR,
@@ -19,7 +22,12 @@ export async function migrate(databaseUrl: string, log: (line: string) => void =
     advisoryLockMode: 'wait',
     count: Infinity,
     log: () => undefined,
-    logger: { debug: () => undefined, info: () => undefined, warn: (m: string) => log(m), error: (m: string) => log(m) },
+    logger: {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (m: string) => log(m),
+      error: (m: string) => log(m),
+    },
   });
   const names = applied.map((m) => m.name);
   if (names.length > 0) log(`applied migrations: ${names.join(', ')}`);

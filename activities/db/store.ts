@@ -90,47 +90,67 @@ interface DatasetSql {
   readonly stageTable: string;
   readonly createStage: string;
   readonly copy: string;
-  readonly merge: string;
+  /** Counts over the staged rows: received, filler, provisional. */
   readonly stageStats: string;
+  /**
+   * Drop staged rows that would change nothing: identical to the stored row, or provisional where
+   * the stored row is final. Identical reloads (lookback, repair) then cost no write and no WAL
+   * on the fact table. Its row count is the "unchanged" count.
+   */
+  readonly prefilter: string;
+  /** Staged rows whose key already exists (after the prefilter: rows about to be updated). */
+  readonly countExisting: string;
+  /** The set-based merge; its row count is inserted + updated. */
+  readonly merge: string;
 }
 
 const sqlCache = new Map<string, DatasetSql>();
 
-/** SQL for one dataset, generated once from its column spec. Exported for tests. */
+/**
+ * SQL for one dataset, generated once from its column spec. Exported for tests. Parameters:
+ * `$1..$k` the series columns, then step seconds, the finality instant (Unix seconds), the run id.
+ */
 export function datasetSql(ds: DatasetSpec<unknown>): DatasetSql {
   const cached = sqlCache.get(ds.table);
   if (cached) return cached;
-  const stageTable = `stage_${ds.table}`;
+  const stageTable = q(`stage_${ds.table}`);
+  const table = q(ds.table);
   const staged = [TS_COLUMN, ...ds.columns];
   const keyCols = [...ds.seriesColumns.map((c) => c.name), 'ts'];
   const valueCols = ds.columns.map((c) => c.name);
-  const compared = [...valueCols, 'is_final'];
+  const k = ds.seriesColumns.length;
   const seriesParams = ds.seriesColumns.map((_, i) => `$${i + 1}::text`);
-  const p = ds.seriesColumns.length; // $p+1 = step seconds, $p+2 = finalBefore, $p+3 = run id
+  const isFinal = `(s.ts + $${k + 1}::float8 <= $${k + 2}::float8)`;
+  const keyMatch = [
+    ...ds.seriesColumns.map((c, i) => `t.${q(c.name)} = $${i + 1}::text`),
+    't.ts = to_timestamp(s.ts)',
+  ].join(' AND ');
+  const compared = [...valueCols, 'is_final'];
   const sql: DatasetSql = {
     stageTable,
-    createStage: `CREATE TEMP TABLE IF NOT EXISTS ${q(stageTable)} (${staged
+    createStage: `CREATE TEMP TABLE IF NOT EXISTS ${stageTable} (${staged
       .map((c) => `${q(c.name)} ${stageType(c)}`)
       .join(', ')}) ON COMMIT DELETE ROWS`,
-    copy: `COPY ${q(stageTable)} (${staged.map((c) => q(c.name)).join(', ')}) FROM STDIN`,
-    merge: `WITH merged AS (
-  INSERT INTO ${q(ds.table)} AS t (${[...keyCols, ...valueCols, 'is_final', 'ingest_run_id'].map(q).join(', ')})
-  SELECT ${seriesParams.join(', ')}, to_timestamp(s.ts), ${ds.columns.map(fromStage).join(', ')},
-         s.ts + $${p + 1}::float8 <= $${p + 2}::float8, $${p + 3}::bigint
-  FROM ${q(stageTable)} s
-  ORDER BY s.ts
-  ON CONFLICT (${keyCols.map(q).join(', ')}) DO UPDATE SET
-    ${[...compared, 'ingest_run_id'].map((c) => `${q(c)} = EXCLUDED.${q(c)}`).join(', ')}, updated_at = now()
-  WHERE (${compared.map((c) => `t.${q(c)}`).join(', ')}) IS DISTINCT FROM (${compared.map((c) => `EXCLUDED.${q(c)}`).join(', ')})
-    AND (EXCLUDED.is_final OR NOT t.is_final)
-  RETURNING (xmax = 0) AS inserted
-)
-SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM merged`,
+    copy: `COPY ${stageTable} (${staged.map((c) => q(c.name)).join(', ')}) FROM STDIN`,
     stageStats: `SELECT count(*)::int AS received,
        count(*) FILTER (WHERE ${ds.columns.some((c) => c.name === 'is_filler') ? 'is_filler' : 'false'})::int AS filler,
-       count(*) FILTER (WHERE NOT (ts + $1::float8 <= $2::float8))::int AS provisional,
-       min(ts) AS min_ts, max(ts) AS max_ts
-FROM ${q(stageTable)}`,
+       count(*) FILTER (WHERE NOT (ts + $1::float8 <= $2::float8))::int AS provisional
+FROM ${stageTable}`,
+    prefilter: `DELETE FROM ${stageTable} s USING ${table} t
+WHERE ${keyMatch}
+  AND ((${valueCols.map((c) => `t.${q(c)}`).join(', ')}, t.is_final) IS NOT DISTINCT FROM (${ds.columns
+    .map(fromStage)
+    .join(', ')}, ${isFinal})
+       OR (t.is_final AND NOT ${isFinal}))`,
+    countExisting: `SELECT count(*)::int AS n FROM ${stageTable} s JOIN ${table} t ON ${keyMatch}`,
+    merge: `INSERT INTO ${table} AS t (${[...keyCols, ...valueCols, 'is_final', 'ingest_run_id'].map(q).join(', ')})
+SELECT ${seriesParams.join(', ')}, to_timestamp(s.ts), ${ds.columns.map(fromStage).join(', ')}, ${isFinal}, $${k + 3}::bigint
+FROM ${stageTable} s
+ORDER BY s.ts
+ON CONFLICT (${keyCols.map(q).join(', ')}) DO UPDATE SET
+  ${[...compared, 'ingest_run_id'].map((c) => `${q(c)} = EXCLUDED.${q(c)}`).join(', ')}, updated_at = now()
+WHERE (${compared.map((c) => `t.${q(c)}`).join(', ')}) IS DISTINCT FROM (${compared.map((c) => `EXCLUDED.${q(c)}`).join(', ')})
+  AND (EXCLUDED.is_final OR NOT t.is_final)`,
   };
   sqlCache.set(ds.table, sql);
   return sql;
@@ -208,25 +228,29 @@ export class PgIngestStore implements IngestStore {
         await client.query(sql.createStage);
         for (const page of pages) {
           if (page.batch.numRows === 0) continue;
-          await pipeline(Readable.from(copyTextChunks(page.batch, [TS_COLUMN, ...ds.columns])), client.query(copyFrom(sql.copy)));
+          await pipeline(
+            Readable.from(copyTextChunks(page.batch, [TS_COLUMN, ...ds.columns])),
+            client.query(copyFrom(sql.copy)),
+          );
         }
         const stats = (
-          await client.query<{ received: number; filler: number; provisional: number }>(sql.stageStats, [step, input.finalBefore])
-        ).rows[0]!;
-        const runId = Number(
-          (await client.query<{ id: string }>(`SELECT nextval(pg_get_serial_sequence('ingestion_runs', 'id')) AS id`)).rows[0]!.id,
-        );
-        const merged = (
-          await client.query<{ inserted: number; updated: number }>(sql.merge, [
-            ...ds.seriesValues(job.series),
+          await client.query<{ received: number; filler: number; provisional: number }>(sql.stageStats, [
             step,
             input.finalBefore,
-            runId,
           ])
         ).rows[0]!;
+        const runId = Number(
+          (await client.query<{ id: string }>(`SELECT nextval(pg_get_serial_sequence('ingestion_runs', 'id')) AS id`))
+            .rows[0]!.id,
+        );
+        const params = [...ds.seriesValues(job.series), step, input.finalBefore];
+        const unchanged = (await client.query(sql.prefilter, params)).rowCount ?? 0;
+        const updated = (await client.query<{ n: number }>(sql.countExisting, [...ds.seriesValues(job.series)]))
+          .rows[0]!.n;
+        const written = (await client.query(sql.merge, [...params, runId])).rowCount ?? 0;
+        const merged = { inserted: written - updated, updated };
         const s = job.series;
         const l = input.lineage;
-        const unchanged = stats.received - merged.inserted - merged.updated;
         await client.query(
           `INSERT INTO ingestion_runs (id, job_id, workflow_id, workflow_run_id, activity_id, attempt, source, dataset, market,
              instrument, interval, window_from, window_to, requests, response_sha256, rows_received, rows_inserted,

@@ -17,6 +17,7 @@ import { loadConfig } from '../../workers/config';
 import { createWorkers } from '../../workers/ingest-worker';
 
 export interface TestEnv {
+  readonly name: string;
   readonly client: Client;
   readonly pool: pg.Pool;
   readonly sim: SimulatorControl;
@@ -43,12 +44,17 @@ export async function openTestEnv(name: string): Promise<TestEnv> {
     LOG_LEVEL: 'WARN',
   };
   return {
+    name,
     client,
     pool,
     sim: new SimulatorControl(inject('simulatorUrl')),
     taskQueue,
     workerEnv,
     async close() {
+      // A failed test must not leave its worker processes behind.
+      for (const child of spawned.get(name) ?? [])
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      spawned.delete(name);
       await connection.close();
       await pool.end();
     },
@@ -76,6 +82,9 @@ export async function startWorkers(env: TestEnv, extraEnv: Record<string, string
   };
 }
 
+/** Child worker processes per test env, killed by `close()` whatever happened in the test. */
+const spawned = new Map<string, ChildProcess[]>();
+
 export interface WorkerProcess {
   readonly child: ChildProcess;
   readonly output: string[];
@@ -89,8 +98,11 @@ export async function startWorkerProcess(env: TestEnv, extraEnv: Record<string, 
     env: { ...process.env, ...env.workerEnv, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  spawned.set(env.name, [...(spawned.get(env.name) ?? []), child]);
   const output: string[] = [];
-  const exited = new Promise<number | string | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
+  const exited = new Promise<number | string | null>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal)),
+  );
   await new Promise<void>((resolve, reject) => {
     const onData = (buf: Buffer) => {
       for (const line of buf.toString().split('\n')) {
@@ -100,14 +112,20 @@ export async function startWorkerProcess(env: TestEnv, extraEnv: Record<string, 
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    void exited.then((code) => reject(new Error(`worker exited (${String(code)}) before it was ready:\n${output.join('\n')}`)));
+    void exited.then((code) =>
+      reject(new Error(`worker exited (${String(code)}) before it was ready:\n${output.join('\n')}`)),
+    );
     setTimeout(() => reject(new Error(`worker not ready after 60 s:\n${output.join('\n')}`)), 60_000).unref();
   });
   return { child, output, exited };
 }
 
 /** Poll until `fn` returns a truthy value (or fail after `timeoutMs`). */
-export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 60_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs = 60_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

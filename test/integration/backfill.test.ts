@@ -11,7 +11,14 @@ import { progressQuery } from '../../workflows/contracts/backfill';
 import { backfillWorkflowId } from '../../workflows/contracts/ids';
 import type { Interval, SeriesKey } from '../../workflows/contracts/series';
 import { INTERVAL_SECONDS } from '../../workflows/contracts/series';
-import { openTestEnv, startWorkerProcess, startWorkers, waitFor, type RunningWorkers, type TestEnv } from '../helpers/env';
+import {
+  openTestEnv,
+  startWorkerProcess,
+  startWorkers,
+  waitFor,
+  type RunningWorkers,
+  type TestEnv,
+} from '../helpers/env';
 import { expectedSpotRows, seriesChecksum, storedSpotRows } from '../helpers/expected';
 
 const sec = (iso: string) => Date.parse(iso) / 1000;
@@ -20,7 +27,12 @@ function series(market: string, instrument: string, interval: Interval): SeriesK
   return { source: 'data-api', dataset: 'spot-ohlcv', market, instrument, interval };
 }
 
-function input(s: SeriesKey, from: string, to: string, options: BackfillSeriesInput['options'] = {}): BackfillSeriesInput {
+function input(
+  s: SeriesKey,
+  from: string,
+  to: string,
+  options: BackfillSeriesInput['options'] = {},
+): BackfillSeriesInput {
   return { ...s, from, to, options: { heartbeatTimeout: '5s', ...options } };
 }
 
@@ -56,7 +68,14 @@ describe('backfillSeries on real Temporal + PostgreSQL + simulator', () => {
     expect(expected.some((r) => r.is_filler)).toBe(true); // the series has filler periods to store
     const stored = await storedSpotRows(env.pool, s, sec(from), sec(to));
     expect(stored).toEqual(expected);
-    expect(result).toMatchObject({ status: 'completed', percent: 100, pages: 3, chunks: 3, rowsReceived: 4368, rowsInserted: 4368 });
+    expect(result).toMatchObject({
+      status: 'completed',
+      percent: 100,
+      pages: 3,
+      chunks: 3,
+      rowsReceived: 4368,
+      rowsInserted: 4368,
+    });
     expect(result.runs).toBe(2); // continued as new once (after 2 chunks)
 
     // Lineage: every stored row points at a committed run of this job, and the checkpoint is complete.
@@ -66,7 +85,9 @@ describe('backfillSeries on real Temporal + PostgreSQL + simulator', () => {
       [s.market, s.instrument, s.interval, result.jobId],
     );
     expect(lineage.rows[0].n).toBe(4368);
-    const cp = await env.pool.query(`SELECT next_ts, completed_at FROM ingest_checkpoints WHERE job_id = $1`, [result.jobId]);
+    const cp = await env.pool.query(`SELECT next_ts, completed_at FROM ingest_checkpoints WHERE job_id = $1`, [
+      result.jobId,
+    ]);
     expect(new Date(cp.rows[0].next_ts).toISOString()).toBe('2024-07-01T00:00:00.000Z');
     expect(cp.rows[0].completed_at).not.toBeNull();
   });
@@ -75,19 +96,32 @@ describe('backfillSeries on real Temporal + PostgreSQL + simulator', () => {
     const s = series('coinbase', 'BTC-USD', '1d');
     const i = input(s, '2023-01-01T00:00:00Z', '2024-01-01T00:00:00Z');
     const workflowId = backfillWorkflowId(s, sec(i.from), sec(i.to!));
-    const handle = await env.client.workflow.start('backfillSeries', { taskQueue: env.taskQueue, workflowId, args: [i] });
+    const handle = await env.client.workflow.start('backfillSeries', {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [i],
+    });
     await handle.result();
     const progress = await handle.query(progressQuery);
-    expect(progress).toMatchObject({ status: 'completed', percent: 100, rowsReceived: 365, cursor: '2024-01-01T00:00:00Z' });
-    const found = await waitFor(async () => {
-      const list: string[] = [];
-      for await (const wf of env.client.workflow.list({
-        query: `WorkflowType = 'backfillSeries' AND IngestSource = 'data-api' AND IngestMarket = 'coinbase' AND IngestInstrument = 'BTC-USD' AND IngestInterval = '1d' AND IngestKind = 'backfill' AND IngestPercent = 100`,
-      })) {
-        list.push(wf.workflowId);
-      }
-      return list.includes(workflowId) ? list : undefined;
-    }, 20_000, 'visibility to list the workflow by its search attributes');
+    expect(progress).toMatchObject({
+      status: 'completed',
+      percent: 100,
+      rowsReceived: 365,
+      cursor: '2024-01-01T00:00:00Z',
+    });
+    const found = await waitFor(
+      async () => {
+        const list: string[] = [];
+        for await (const wf of env.client.workflow.list({
+          query: `WorkflowType = 'backfillSeries' AND IngestSource = 'data-api' AND IngestMarket = 'coinbase' AND IngestInstrument = 'BTC-USD' AND IngestInterval = '1d' AND IngestKind = 'backfill' AND IngestPercent = 100`,
+        })) {
+          list.push(wf.workflowId);
+        }
+        return list.includes(workflowId) ? list : undefined;
+      },
+      20_000,
+      'visibility to list the workflow by its search attributes',
+    );
     expect(found).toContain(workflowId);
   });
 
@@ -95,11 +129,15 @@ describe('backfillSeries on real Temporal + PostgreSQL + simulator', () => {
     const s = series('binance', 'SOL-USDT', '1h');
     const i = input(s, '2024-02-01T00:00:00Z', '2024-03-01T00:00:00Z');
     const workflowId = backfillWorkflowId(s, sec(i.from), sec(i.to!));
-    const first = await env.client.workflow.start('backfillSeries', { taskQueue: env.taskQueue, workflowId, args: [i] });
+    const first = await env.client.workflow.start('backfillSeries', {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [i],
+    });
     // Same business key while running: Temporal refuses a second execution.
-    await expect(env.client.workflow.start('backfillSeries', { taskQueue: env.taskQueue, workflowId, args: [i] })).rejects.toBeInstanceOf(
-      WorkflowExecutionAlreadyStartedError,
-    );
+    await expect(
+      env.client.workflow.start('backfillSeries', { taskQueue: env.taskQueue, workflowId, args: [i] }),
+    ).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
     await first.result();
     const before = await seriesChecksum(env.pool, s);
     expect(before.rows).toBe(29 * 24);
@@ -135,19 +173,34 @@ describe('backfillSeries on real Temporal + PostgreSQL + simulator', () => {
     const s = series('bitfinex', 'LTC-USD', '1h');
     const from = '2024-03-01T00:00:00Z';
     const to = '2024-05-01T00:00:00Z';
-    await env.sim.addFault({ kind: 'rate-limit', source: 'data-api', params: { instrument: s.instrument }, count: 3, retryAfterSeconds: 1 });
-    await env.sim.addFault({ kind: 'server-error', source: 'data-api', params: { instrument: s.instrument }, count: 2 });
+    // 500s first (exponential backoff from 1 s), then a 429 burst whose Retry-After (1 s) overrides
+    // the backoff (that it does is proven in test/unit/errors.test.ts; the order keeps this test short).
+    await env.sim.addFault({
+      kind: 'server-error',
+      source: 'data-api',
+      params: { instrument: s.instrument },
+      count: 2,
+    });
+    await env.sim.addFault({
+      kind: 'rate-limit',
+      source: 'data-api',
+      params: { instrument: s.instrument },
+      count: 3,
+      retryAfterSeconds: 1,
+    });
     const result = await runBackfill(input(s, from, to, { pagesPerActivity: 1 }));
     expect(result.status).toBe('completed');
     expect(await storedSpotRows(env.pool, s, sec(from), sec(to))).toEqual(expectedSpotRows(s, sec(from), sec(to)));
     const ours = (await env.sim.listFaults()).filter((f) => f.params?.instrument === s.instrument);
     // Both faults fired in full: the run really went through 3 × 429 and 2 × 500.
     expect(ours.map((f) => [f.kind, f.hits])).toEqual([
-      ['rate-limit', 3],
       ['server-error', 2],
+      ['rate-limit', 3],
     ]);
     const hist = await env.client.workflow.getHandle(backfillWorkflowId(s, sec(from), sec(to))).fetchHistory();
-    const retried = (hist.events ?? []).filter((e) => e.activityTaskStartedEventAttributes && (e.activityTaskStartedEventAttributes.attempt ?? 1) > 1);
+    const retried = (hist.events ?? []).filter(
+      (e) => e.activityTaskStartedEventAttributes && (e.activityTaskStartedEventAttributes.attempt ?? 1) > 1,
+    );
     expect(retried.length).toBeGreaterThan(0);
   });
 
@@ -155,7 +208,11 @@ describe('backfillSeries on real Temporal + PostgreSQL + simulator', () => {
     const s = series('okex', 'ADA-USDT', '1h');
     const from = '2024-01-01T00:00:00Z';
     const to = '2024-01-10T00:00:00Z';
-    const faultId = await env.sim.addFault({ kind: 'malformed', source: 'data-api', params: { instrument: s.instrument } });
+    const faultId = await env.sim.addFault({
+      kind: 'malformed',
+      source: 'data-api',
+      params: { instrument: s.instrument },
+    });
     const workflowId = backfillWorkflowId(s, sec(from), sec(to));
     const err = await runBackfill(input(s, from, to)).catch((e: unknown) => e);
     await env.sim.removeFault(faultId);
@@ -170,7 +227,9 @@ describe('backfillSeries on real Temporal + PostgreSQL + simulator', () => {
 
     const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
     const failed = (history.events ?? []).find((e) => e.activityTaskFailedEventAttributes);
-    expect(failed?.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo?.type).toBe('MalformedResponseError');
+    expect(failed?.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo?.type).toBe(
+      'MalformedResponseError',
+    );
     expect(failed?.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo?.nonRetryable).toBe(true);
     // One attempt only: non-retryable means no retry storm against a broken API.
     const started = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes);
@@ -179,7 +238,14 @@ describe('backfillSeries on real Temporal + PostgreSQL + simulator', () => {
   });
 
   it('rejects bad workflow input with the named InvalidInputError listing every problem', async () => {
-    const bad = { source: 'data-api', dataset: 'spot-ohlcv', market: 'kraken', instrument: 'BTC USD', interval: '7m', from: 'soon' };
+    const bad = {
+      source: 'data-api',
+      dataset: 'spot-ohlcv',
+      market: 'kraken',
+      instrument: 'BTC USD',
+      interval: '7m',
+      from: 'soon',
+    };
     const err = await env.client.workflow
       .execute('backfillSeries', { taskQueue: env.taskQueue, workflowId: `bad-input-${Date.now()}`, args: [bad] })
       .catch((e: unknown) => e);
@@ -197,11 +263,20 @@ describe('crash safety', () => {
     const from = '2024-04-01T00:00:00Z';
     const to = '2024-04-11T00:00:00Z'; // 14400 minutes = 8 pages
     // Slow pages so the kill lands mid-run.
-    const slow = await env.sim.addFault({ kind: 'slow', source: 'data-api', params: { instrument: s.instrument }, delayMs: 700 });
+    const slow = await env.sim.addFault({
+      kind: 'slow',
+      source: 'data-api',
+      params: { instrument: s.instrument },
+      delayMs: 700,
+    });
     const first = await startWorkerProcess(env);
     const i = input(s, from, to, { pagesPerActivity: 1, heartbeatTimeout: '3s' });
     const workflowId = backfillWorkflowId(s, sec(from), sec(to));
-    const handle = await env.client.workflow.start('backfillSeries', { taskQueue: env.taskQueue, workflowId, args: [i] });
+    const handle = await env.client.workflow.start('backfillSeries', {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [i],
+    });
     await waitFor(async () => (await handle.query(progressQuery)).chunks >= 2, 60_000, 'two committed chunks');
     first.child.kill('SIGKILL');
     expect(await first.exited).toBe('SIGKILL');

@@ -49,7 +49,8 @@ async function throwawayDatabase(url: string): Promise<string> {
 export async function setup(project: TestProject): Promise<void> {
   const dataDir = path.resolve('.data/test');
   // A fresh private cluster every run: no rows or checkpoints survive from an earlier run.
-  rmSync(dataDir, { recursive: true, force: true });
+  // (Only the cluster: run/ keeps the pid files the stack uses to clean up after a crashed run.)
+  rmSync(path.join(dataDir, 'pg'), { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
   const external = process.env.DATABASE_URL ? await throwawayDatabase(process.env.DATABASE_URL) : undefined;
   const lines: string[] = [];

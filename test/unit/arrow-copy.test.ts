@@ -31,7 +31,9 @@ describe('BatchBuilder → COPY text', () => {
     expect(table.getChild('price')!.nullCount).toBe(1);
     const text = [...copyTextChunks(table, b.columns)].join('');
     expect(text).toBe(
-      '60\t0.30000000000000004\t5\tt\ta\\tb\n' + '120\t\\N\t6\tf\t\\N\n' + '180\t1e-7\t7\t\\N\tback\\\\slash\\nnewline\n',
+      '60\t0.30000000000000004\t5\tt\ta\\tb\n' +
+        '120\t\\N\t6\tf\t\\N\n' +
+        '180\t1e-7\t7\t\\N\tback\\\\slash\\nnewline\n',
     );
   });
 

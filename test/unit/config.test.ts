@@ -44,7 +44,13 @@ describe('worker config', () => {
     const c = loadConfig({ ...base, DATA_API_KEY: 'sk-live-very-secret' });
     const cfg = c.sources.find((s) => s.definition.id === 'data-api')!.config as { apiKey: Secret };
     expect(cfg.apiKey.reveal()).toBe('sk-live-very-secret');
-    const printed = [describeConfig(c), JSON.stringify(c), inspect(c, { depth: 10 }), String(cfg.apiKey), `${cfg.apiKey}`].join('\n');
+    const printed = [
+      describeConfig(c),
+      JSON.stringify(c),
+      inspect(c, { depth: 10 }),
+      String(cfg.apiKey),
+      `${cfg.apiKey}`,
+    ].join('\n');
     expect(printed).not.toContain('sk-live-very-secret');
     expect(describeConfig(c)).not.toContain(':pw@');
     expect(printed).toContain('[secret]');

@@ -13,7 +13,9 @@ import * as errors from '../../activities/errors';
 
 describe('toFailure', () => {
   it('keeps the class name as failure type and decides retryability', () => {
-    const f = toFailure(new MalformedResponseError('GET /x: not JSON', { details: { url: '/x' } })) as ApplicationFailure;
+    const f = toFailure(
+      new MalformedResponseError('GET /x: not JSON', { details: { url: '/x' } }),
+    ) as ApplicationFailure;
     expect(f).toBeInstanceOf(ApplicationFailure);
     expect(f.type).toBe('MalformedResponseError');
     expect(f.nonRetryable).toBe(true);
@@ -37,9 +39,8 @@ describe('toFailure', () => {
 
   it('every non-retryable class is listed in NON_RETRYABLE_FAILURE_TYPES and vice versa', () => {
     const classes = Object.values(errors).filter(
-      (v): v is new (...args: unknown[]) => errors.IngestError =>
-        typeof v === 'function' && v.prototype instanceof errors.IngestError,
-    );
+      (v) => typeof v === 'function' && v.prototype instanceof errors.IngestError,
+    ) as unknown as Array<new (...args: unknown[]) => errors.IngestError>;
     expect(classes.length).toBeGreaterThan(5);
     const nonRetryable = classes
       .filter((cls) => !Reflect.construct(cls, ['probe', undefined]).retryable)
@@ -54,7 +55,9 @@ describe('classifyDatabaseError', () => {
     for (const code of ['08006', '40001', '40P01', '53300', '57P01']) {
       expect(classifyDatabaseError(Object.assign(new Error('x'), { code }))).toBeInstanceOf(DatabaseTransientError);
     }
-    expect(classifyDatabaseError(new Error('connect ECONNREFUSED 127.0.0.1:5432'))).toBeInstanceOf(DatabaseTransientError);
+    expect(classifyDatabaseError(new Error('connect ECONNREFUSED 127.0.0.1:5432'))).toBeInstanceOf(
+      DatabaseTransientError,
+    );
   });
 
   it('leaves real SQL errors alone', () => {

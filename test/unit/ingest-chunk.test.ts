@@ -1,7 +1,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
 import { BatchBuilder } from '../../activities/arrow/batch-builder';
-import { createActivities } from '../../activities/index';
+import { createActivities, type PlanResult } from '../../activities/index';
 import { OPEN_GATE } from '../../activities/http';
 import type { IngestStore, WriteChunkInput } from '../../activities/db/store';
 import type { DatasetSpec, Page, PageRequest, SourceDefinition } from '../../activities/sources/types';
@@ -27,7 +27,13 @@ function fakeSetup(opts: { cap?: number; firstAvailable?: number; serverTime?: n
       requests.push(req);
       const b = new BatchBuilder(this.columns, 4);
       if (opts.firstAvailable !== undefined && req.to < opts.firstAvailable) {
-        return { batch: b.finish(), request: 'r', responseSha256: 'h', serverTime: opts.serverTime, firstAvailable: opts.firstAvailable };
+        return {
+          batch: b.finish(),
+          request: 'r',
+          responseSha256: 'h',
+          serverTime: opts.serverTime,
+          firstAvailable: opts.firstAvailable,
+        };
       }
       for (let t = req.from; t <= req.to; t += H) {
         const i = b.addRow();
@@ -49,7 +55,15 @@ function fakeSetup(opts: { cap?: number; firstAvailable?: number; serverTime?: n
     writeChunk: async (input) => {
       writes.push(input);
       const received = input.pages.reduce((n, p) => n + p.batch.numRows, 0);
-      return { runId: writes.length, received, inserted: received, updated: 0, unchanged: 0, filler: 0, provisional: 0 };
+      return {
+        runId: writes.length,
+        received,
+        inserted: received,
+        updated: 0,
+        unchanged: 0,
+        filler: 0,
+        provisional: 0,
+      };
     },
   };
   const acts = createActivities({
@@ -147,7 +161,7 @@ describe('ingestChunk (MockActivityEnvironment)', () => {
 describe('planBackfill (MockActivityEnvironment)', () => {
   it('aligns the range, clamps it to the current period and names the job by business key', async () => {
     const { acts } = fakeSetup();
-    const r = await new MockActivityEnvironment().run(acts.planBackfill, {
+    const r: PlanResult = await new MockActivityEnvironment().run(acts.planBackfill, {
       ...series,
       from: '2024-01-01T00:30:00Z',
       to: '2030-01-01T00:00:00Z',
@@ -161,7 +175,14 @@ describe('planBackfill (MockActivityEnvironment)', () => {
   it('lists every input problem at once', async () => {
     const { acts } = fakeSetup();
     const err = await new MockActivityEnvironment()
-      .run(acts.planBackfill, { source: 'fake', dataset: 'candles', market: '', instrument: 'a b', interval: '5m', from: 'yesterday' } as never)
+      .run(acts.planBackfill, {
+        source: 'fake',
+        dataset: 'candles',
+        market: '',
+        instrument: 'a b',
+        interval: '5m',
+        from: 'yesterday',
+      } as never)
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidInputError);
     const msg = (err as Error).message;
@@ -171,7 +192,11 @@ describe('planBackfill (MockActivityEnvironment)', () => {
   it('rejects an empty range', async () => {
     const { acts } = fakeSetup();
     await expect(
-      new MockActivityEnvironment().run(acts.planBackfill, { ...series, from: '2024-01-02T00:00:00Z', to: '2024-01-01T00:00:00Z' }),
+      new MockActivityEnvironment().run(acts.planBackfill, {
+        ...series,
+        from: '2024-01-02T00:00:00Z',
+        to: '2024-01-01T00:00:00Z',
+      }),
     ).rejects.toThrow(/empty range/);
   });
 });

@@ -11,7 +11,11 @@ import { checkResponse } from './errors';
 import { historicalEnvelopeSchema } from './schemas';
 
 /** Path segment of the historical endpoints per interval. */
-export const UNIT_PATH: Record<Interval, 'minutes' | 'hours' | 'days'> = { '1m': 'minutes', '1h': 'hours', '1d': 'days' };
+export const UNIT_PATH: Record<Interval, 'minutes' | 'hours' | 'days'> = {
+  '1m': 'minutes',
+  '1h': 'hours',
+  '1d': 'days',
+};
 export const UNIT_NAME: Record<Interval, 'MINUTE' | 'HOUR' | 'DAY'> = { '1m': 'MINUTE', '1h': 'HOUR', '1d': 'DAY' };
 
 /** The API's `limit` caps: 5000 for days, 2000 for hours and minutes. */

@@ -16,10 +16,23 @@ import { mapSpotOhlcvRows, SPOT_OHLCV_COLUMNS } from './spot-ohlcv';
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 
 function response(status: number, body: string, headers: Record<string, string> = {}): HttpResponse {
-  return { status, body, headers: new Headers(headers), url: '/spot/v1/historical/days?x=1', sha256: 'x', serverTime: undefined };
+  return {
+    status,
+    body,
+    headers: new Headers(headers),
+    url: '/spot/v1/historical/days?x=1',
+    sha256: 'x',
+    serverTime: undefined,
+  };
 }
 
-const series = { source: 'data-api', dataset: 'spot-ohlcv', market: 'kraken', instrument: 'BTC-USD', interval: '1d' } as const;
+const series = {
+  source: 'data-api',
+  dataset: 'spot-ohlcv',
+  market: 'kraken',
+  instrument: 'BTC-USD',
+  interval: '1d',
+} as const;
 
 describe('Data API spot OHLCV parser', () => {
   it('maps the documented kraken BTC-USD day row exactly', () => {
@@ -68,7 +81,11 @@ describe('Data API spot OHLCV parser', () => {
   });
 
   it.each([
-    ['outside the window', (r: Record<string, unknown>) => (r.TIMESTAMP = 1749081600 + 86400), 'outside the requested window'],
+    [
+      'outside the window',
+      (r: Record<string, unknown>) => (r.TIMESTAMP = 1749081600 + 86400),
+      'outside the requested window',
+    ],
     ['misaligned', (r: Record<string, unknown>) => (r.TIMESTAMP = 1749081601), 'not aligned'],
     ['another unit', (r: Record<string, unknown>) => (r.UNIT = 'HOUR'), 'UNIT HOUR'],
     ['another market', (r: Record<string, unknown>) => (r.MARKET = 'binance'), 'MARKET binance'],
@@ -88,7 +105,9 @@ describe('Data API spot OHLCV parser', () => {
   it('rejects rows out of order', () => {
     const a = JSON.parse(fixture('spot-day-kraken-btc-usd.json')).Data[0];
     const b = { ...a, TIMESTAMP: a.TIMESTAMP - 86400 };
-    expect(() => mapSpotOhlcvRows([a, b], { series, from: a.TIMESTAMP - 86400, to: a.TIMESTAMP }, 'req')).toThrow(DataInvariantError);
+    expect(() => mapSpotOhlcvRows([a, b], { series, from: a.TIMESTAMP - 86400, to: a.TIMESTAMP }, 'req')).toThrow(
+      DataInvariantError,
+    );
   });
 });
 
@@ -118,8 +137,10 @@ describe('Data API response classification', () => {
     try {
       checkResponse(
         response(429, fixture('error-429-rate-limit.json'), {
-          'x-ratelimit-remaining-all': '0, 0;window=1, 259;window=60, 2959;window=3600, 7459;window=86400, 10959;window=2592000',
-          'x-ratelimit-reset-all': '1, 1;window=1, 35;window=60, 1835;window=3600, 50000;window=86400, 900000;window=2592000',
+          'x-ratelimit-remaining-all':
+            '0, 0;window=1, 259;window=60, 2959;window=3600, 7459;window=86400, 10959;window=2592000',
+          'x-ratelimit-reset-all':
+            '1, 1;window=1, 35;window=60, 1835;window=3600, 50000;window=86400, 900000;window=2592000',
         }),
       );
       expect.unreachable();
@@ -138,20 +159,27 @@ describe('Data API response classification', () => {
   });
 
   it('"was not trading" → a skip-ahead signal, not an error', () => {
-    expect(checkResponse(response(400, fixture('error-400-not-trading.json')))).toEqual({ kind: 'not-trading', first: 1381017600 });
+    expect(checkResponse(response(400, fixture('error-400-not-trading.json')))).toEqual({
+      kind: 'not-trading',
+      first: 1381017600,
+    });
   });
 
   it('401 → SourceAuthError; 500/502 (even with a non-JSON body) → SourceUnavailableError', () => {
-    expect(() => checkResponse(response(401, '{"Data":{},"Err":{"type":2,"message":"Unauthorized"}}'))).toThrow(SourceAuthError);
-    expect(() => checkResponse(response(500, '{"Data":{},"Err":{"type":3,"message":"boom"}}'))).toThrow(SourceUnavailableError);
+    expect(() => checkResponse(response(401, '{"Data":{},"Err":{"type":2,"message":"Unauthorized"}}'))).toThrow(
+      SourceAuthError,
+    );
+    expect(() => checkResponse(response(500, '{"Data":{},"Err":{"type":3,"message":"boom"}}'))).toThrow(
+      SourceUnavailableError,
+    );
     expect(() => checkResponse(response(502, '<html>Bad Gateway</html>'))).toThrow(SourceUnavailableError);
   });
 
   it('a 200 whose body is not JSON → MalformedResponseError; a 200 with Err set → SourceRequestError', () => {
     expect(() => checkResponse(response(200, '{"Data":[{"UNIT":"DA'))).toThrow(MalformedResponseError);
-    expect(() => checkResponse(response(200, '{"Data":[],"Err":{"type":1,"message":"Not found: instrument parameter"}}'))).toThrow(
-      SourceRequestError,
-    );
+    expect(() =>
+      checkResponse(response(200, '{"Data":[],"Err":{"type":1,"message":"Not found: instrument parameter"}}')),
+    ).toThrow(SourceRequestError);
   });
 
   it('the success envelope requires Data to be an array and Err an object', () => {

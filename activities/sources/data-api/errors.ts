@@ -12,7 +12,8 @@ import {
 import { parseRateLimitAll, parseRetryAfter, tryParseJson, type HttpResponse } from '../../http';
 import { errorEnvelopeSchema } from './schemas';
 
-export type Checked = { readonly kind: 'ok'; readonly json: unknown } | { readonly kind: 'not-trading'; readonly first: number };
+export type Checked =
+  { readonly kind: 'ok'; readonly json: unknown } | { readonly kind: 'not-trading'; readonly first: number };
 
 /** Seconds until the soonest exhausted window resets, from `X-RateLimit-*-All`. */
 function exhaustedWindowReset(res: HttpResponse): number | undefined {
@@ -39,9 +40,12 @@ export function checkResponse(res: HttpResponse): Checked {
 
   if (res.status >= 200 && res.status < 300) {
     if (json === undefined) {
-      throw new MalformedResponseError(`GET ${res.url}: HTTP ${res.status} body is not valid JSON (${res.body.length} bytes)`, {
-        details: { ...details, bodyStart: res.body.slice(0, 200) },
-      });
+      throw new MalformedResponseError(
+        `GET ${res.url}: HTTP ${res.status} body is not valid JSON (${res.body.length} bytes)`,
+        {
+          details: { ...details, bodyStart: res.body.slice(0, 200) },
+        },
+      );
     }
     // Partial failures can come back as 200 with `Err` populated.
     if (err && (err.type !== undefined || message !== '')) {
@@ -71,9 +75,7 @@ function rateLimited(res: HttpResponse, message: string, details: Record<string,
     parseRetryAfter(res.headers.get('retry-after')) ??
     (hardBlock ? Number(hardBlock[1]) : undefined) ??
     exhaustedWindowReset(res);
-  return new RateLimitedError(
-    `GET ${res.url}: HTTP ${res.status} ${message || 'rate limited'}`,
-    retryAfter,
-    { details: { ...details, retryAfterSeconds: retryAfter } },
-  );
+  return new RateLimitedError(`GET ${res.url}: HTTP ${res.status} ${message || 'rate limited'}`, retryAfter, {
+    details: { ...details, retryAfterSeconds: retryAfter },
+  });
 }

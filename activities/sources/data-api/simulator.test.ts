@@ -385,7 +385,9 @@ describe('Data API simulator: rate limits', () => {
     expect(rejected.headers.get('x-ratelimit-remaining-all')).toBe(
       '2999996, 0;window=1, 2496;window=60, 29996;window=3600, 299996;window=86400, 2999996;window=2592000',
     );
-    expect(rejected.headers.get('x-ratelimit-reset-all')).toMatch(/^\d+, 1;window=1, 40;window=60, .*, (\d+);window=2592000$/);
+    expect(rejected.headers.get('x-ratelimit-reset-all')).toMatch(
+      /^\d+, 1;window=1, 40;window=60, .*, (\d+);window=2592000$/,
+    );
 
     const again = (await get('1h', params)).json as ErrorEnvelope;
     expect((again.Err.other_info.calls_made as Record<string, number>).second).toBe(5);

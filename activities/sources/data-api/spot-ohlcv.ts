@@ -94,9 +94,12 @@ export function mapSpotOhlcvRows(rows: readonly unknown[], req: PageRequest, req
   for (let r = 0; r < rows.length; r++) {
     const parsed = spotOhlcvRowSchema.safeParse(rows[r]);
     if (!parsed.success) {
-      throw new ResponseSchemaError(`GET ${request}: row ${r} breaks the spot OHLCV contract: ${summarizeIssues(parsed.error.issues)}`, {
-        details: { url: request, row: r, issues: parsed.error.issues.slice(0, 5) },
-      });
+      throw new ResponseSchemaError(
+        `GET ${request}: row ${r} breaks the spot OHLCV contract: ${summarizeIssues(parsed.error.issues)}`,
+        {
+          details: { url: request, row: r, issues: parsed.error.issues.slice(0, 5) },
+        },
+      );
     }
     const row = parsed.data;
     const ts = row.TIMESTAMP;

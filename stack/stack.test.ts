@@ -1,0 +1,442 @@
+/**
+ * The local stack with real processes (no mocks): port errors, a private PostgreSQL, the reaper
+ * (children die with a SIGKILLed / crashing / signalled parent), stale pid files, the Temporal dev
+ * server with search attributes, and `startStack` end to end.
+ *
+ * The Temporal tests need a Temporal CLI that resolves without building (TEMPORAL_CLI_PATH, a
+ * 1.5.1 `temporal` on PATH, or `.tools/bin/temporal` from `npm run setup`). Without one they fail
+ * with that message; set STACK_TEST_NO_TEMPORAL=1 to skip them on purpose.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PortInUseError, assertPortFree, freePort } from './ports';
+import { startLocalPostgres } from './postgres-local';
+import {
+  ComponentStartError,
+  REPO_ROOT,
+  StackError,
+  Supervisor,
+  isAlive,
+  processCmdline,
+  processStartTime,
+  sleep,
+  tsxImportArgs,
+} from './processes';
+import {
+  ensureSearchAttributes,
+  ensureSearchAttributesViaClient,
+  loadSearchAttributeRegistrations,
+  resolveTemporalCli,
+  runCli,
+  startTemporalDev,
+} from './temporal-dev';
+import { startStack } from './index';
+
+const SKIP_TEMPORAL = process.env.STACK_TEST_NO_TEMPORAL === '1';
+const tmpRoots: string[] = [];
+
+function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `stack-test-${prefix}-`));
+  tmpRoots.push(dir);
+  return dir;
+}
+
+afterAll(() => {
+  for (const dir of tmpRoots) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const lines: string[] = [];
+const log = (line: string): void => {
+  lines.push(line);
+};
+
+async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (cond()) return true;
+    await sleep(50);
+  }
+  return cond();
+}
+
+/** PIDs of live children of `ppid` (PostgreSQL backends run in their own sessions). */
+function childrenOf(ppid: number): number[] {
+  const found: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[1] === String(ppid) && fields[0] !== 'Z') found.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return found;
+}
+
+/** PIDs of live processes whose command line mentions `needle`. */
+function processesMentioning(needle: string): number[] {
+  const found: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    const cmd = processCmdline(pid);
+    if (cmd && cmd.join(' ').includes(needle) && isAlive(pid)) found.push(pid);
+  }
+  return found;
+}
+
+async function temporalCliOrFail(): Promise<string> {
+  try {
+    return await resolveTemporalCli({ build: false });
+  } catch (err) {
+    throw new Error(
+      `${err instanceof Error ? err.message : String(err)} — the Temporal tests need it; set STACK_TEST_NO_TEMPORAL=1 to skip them on purpose`,
+    );
+  }
+}
+
+describe('ports', () => {
+  it('names the port and the component when the port is taken', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const err = await assertPortFree(port, '127.0.0.1', 'Temporal frontend').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PortInUseError);
+      expect(err).toBeInstanceOf(StackError);
+      expect((err as Error).message).toBe(
+        `port ${port} (Temporal frontend) is already in use: stop the other process or set TEMPORAL_PORT`,
+      );
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    await expect(assertPortFree(port, '127.0.0.1', 'Temporal frontend')).resolves.toBeUndefined();
+  });
+
+  it('freePort returns a bindable port', async () => {
+    const port = await freePort();
+    expect(port).toBeGreaterThan(1023);
+    await expect(assertPortFree(port, '127.0.0.1', 'PostgreSQL')).resolves.toBeUndefined();
+  });
+
+  it('startStack fails fast on a taken port and starts nothing', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const dataDir = tempDir('busy');
+    try {
+      const t0 = Date.now();
+      const err = await startStack({
+        dataDir,
+        temporal: { port: 0, uiPort: false, dbFile: null },
+        postgres: { port },
+        simulator: false,
+        log,
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PortInUseError);
+      expect((err as Error).message).toBe(
+        `port ${port} (PostgreSQL) is already in use: stop the other process or set PG_PORT`,
+      );
+      expect(Date.now() - t0).toBeLessThan(3_000);
+      expect(fs.existsSync(path.join(dataDir, 'pg'))).toBe(false);
+      expect(fs.readdirSync(path.join(dataDir, 'run'))).toEqual([]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('local PostgreSQL', () => {
+  it('initdb once, starts on a free port, accepts connections, stops without leftovers', async () => {
+    const dataDir = tempDir('pg');
+    const port = await freePort();
+    const pgDir = path.join(dataDir, 'pg');
+    for (const round of [1, 2]) {
+      const sup = new Supervisor({ dataDir, log });
+      const before = lines.length;
+      let backends: number[] = [];
+      try {
+        const local = await startLocalPostgres({ supervisor: sup, port });
+        expect(local.databaseUrl).toBe(`postgres://crypto_ingest@127.0.0.1:${port}/crypto_ingest`);
+        const initdbRan = lines.slice(before).some((l) => l.includes('initdb'));
+        expect(initdbRan).toBe(round === 1);
+        const client = new pg.Client({ connectionString: local.databaseUrl });
+        await client.connect();
+        const r = await client.query<{ db: string; user: string }>(
+          'SELECT current_database() AS db, current_user AS user',
+        );
+        await client.end();
+        expect(r.rows[0]).toEqual({ db: 'crypto_ingest', user: 'crypto_ingest' });
+        backends = childrenOf(local.process.pid);
+        expect(backends.length).toBeGreaterThan(0);
+        expect(fs.readFileSync(path.join(dataDir, 'run', 'postgres.pid'), 'utf8').split('\n')[0]).toBe(
+          String(local.process.pid),
+        );
+        expect(fs.readFileSync(path.join(dataDir, 'logs', 'postgres.log'), 'utf8')).toContain(
+          'database system is ready to accept connections',
+        );
+      } finally {
+        await sup.stopAll();
+      }
+      expect(processesMentioning(pgDir)).toEqual([]);
+      expect(backends.filter(isAlive)).toEqual([]);
+      expect(fs.existsSync(path.join(pgDir, 'postmaster.pid'))).toBe(false);
+      expect(fs.existsSync(path.join(dataDir, 'run', 'postgres.pid'))).toBe(false);
+    }
+  }, 120_000);
+});
+
+// A tiny parent that uses the supervisor, then dies in various ways.
+const PARENT_SCRIPT = `
+import { Supervisor } from ${JSON.stringify(path.join(REPO_ROOT, 'stack', 'processes.ts'))};
+const [dataDir, mode] = process.argv.slice(2);
+const sup = new Supervisor({ dataDir, log: (l) => process.stdout.write(l + '\\n') });
+const a = await sup.start({ name: 'sleeper', command: 'sleep', args: ['1000'] });
+// a leader with a grandchild in its process group
+const b = await sup.start({ name: 'shell', command: 'sh', args: ['-c', 'sleep 1001 & echo grandchild $!; wait'] });
+const line = await b.waitForLine(/^grandchild \\d+/, 5000);
+process.stdout.write('READY ' + a.pid + ' ' + b.pid + ' ' + line.split(' ')[1] + '\\n');
+if (mode === 'throw') setTimeout(() => { throw new Error('boom'); }, 200);
+setInterval(() => {}, 1000);
+`;
+
+interface ParentRun {
+  child: ChildProcess;
+  pids: number[];
+  output: () => string;
+}
+
+async function startParent(mode: 'sigkill' | 'throw' | 'sigterm'): Promise<ParentRun> {
+  const dir = tempDir(`parent-${mode}`);
+  const script = path.join(dir, 'parent.mts');
+  fs.writeFileSync(script, PARENT_SCRIPT);
+  const child = spawn(process.execPath, [...tsxImportArgs(), script, path.join(dir, 'data'), mode], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const ok = await waitFor(() => /READY \d+ \d+ \d+/.test(out) || child.exitCode !== null, 20_000);
+  const m = /READY (\d+) (\d+) (\d+)/.exec(out);
+  if (!ok || !m) {
+    child.kill('SIGKILL');
+    throw new Error(`parent did not get ready:\n${out}`);
+  }
+  const pids = [Number(m[1]), Number(m[2]), Number(m[3])];
+  for (const pid of pids) expect(isAlive(pid)).toBe(true);
+  return { child, pids, output: () => out };
+}
+
+describe('no orphans', () => {
+  it('the reaper kills the children (and grandchildren) when the parent is SIGKILLed', async () => {
+    const run = await startParent('sigkill');
+    run.child.kill('SIGKILL');
+    const gone = await waitFor(() => run.pids.every((p) => !isAlive(p)), 8_000);
+    expect(gone, `still alive: ${run.pids.filter(isAlive).join(', ')}\n${run.output()}`).toBe(true);
+  }, 30_000);
+
+  it('an uncaught exception in the parent kills the children', async () => {
+    const run = await startParent('throw');
+    const code = await new Promise<number | null>((resolve) => run.child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(run.output()).toContain('boom');
+    const gone = await waitFor(() => run.pids.every((p) => !isAlive(p)), 8_000);
+    expect(gone, `still alive: ${run.pids.filter(isAlive).join(', ')}\n${run.output()}`).toBe(true);
+  }, 30_000);
+
+  it('SIGTERM to the parent stops the children in reverse order, then the parent exits by the signal', async () => {
+    const run = await startParent('sigterm');
+    run.child.kill('SIGTERM');
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      run.child.once('exit', (c, s) => resolve([c, s])),
+    );
+    expect(signal).toBe('SIGTERM');
+    expect(code).toBeNull();
+    const out = run.output();
+    expect(out.indexOf('stopping shell')).toBeGreaterThan(0);
+    expect(out.indexOf('stopping shell')).toBeLessThan(out.indexOf('stopping sleeper'));
+    const gone = await waitFor(() => run.pids.every((p) => !isAlive(p)), 8_000);
+    expect(gone, `still alive: ${run.pids.filter(isAlive).join(', ')}\n${out}`).toBe(true);
+  }, 30_000);
+
+  it('reapStale kills what a crashed run left, and never an unrelated process', async () => {
+    const dataDir = tempDir('stale');
+    const runDir = path.join(dataDir, 'run');
+    fs.mkdirSync(runDir, { recursive: true });
+    const leftover = spawn('sleep', ['1000'], { detached: true, stdio: 'ignore' });
+    const unrelated = spawn('sleep', ['1001'], { detached: true, stdio: 'ignore' });
+    try {
+      const record = (pid: number, starttime: string | null, argv: string[]) =>
+        `${pid}\n${JSON.stringify({ pid, starttime, argv, stopSignal: 'SIGTERM', stopTimeoutMs: 2000, owner: { pid: 999_999_999, starttime: '1' } })}\n`;
+      // the leftover: same pid, start time and command as recorded, owner gone
+      fs.writeFileSync(
+        path.join(runDir, 'old.pid'),
+        record(leftover.pid!, processStartTime(leftover.pid!), ['sleep', '1000']),
+      );
+      // pid reused by another program: start time differs
+      fs.writeFileSync(path.join(runDir, 'reused.pid'), record(unrelated.pid!, '12345', ['sleep', '1001']));
+      // same pid and start time but a different command: not ours either
+      fs.writeFileSync(
+        path.join(runDir, 'other.pid'),
+        record(unrelated.pid!, processStartTime(unrelated.pid!), ['/usr/bin/postgres', '-D', 'x']),
+      );
+      const sup = new Supervisor({ dataDir, log, reaper: false, handleSignals: false });
+      await sup.reapStale();
+      await sup.stopAll();
+      expect(await waitFor(() => !isAlive(leftover.pid!), 5_000)).toBe(true);
+      expect(isAlive(unrelated.pid!)).toBe(true);
+      expect(fs.readdirSync(runDir)).toEqual([]);
+    } finally {
+      leftover.kill('SIGKILL');
+      unrelated.kill('SIGKILL');
+    }
+  }, 30_000);
+
+  it('a child that exits before it is ready gives a ComponentStartError with its log', async () => {
+    const dataDir = tempDir('fail');
+    const sup = new Supervisor({ dataDir, log });
+    try {
+      const proc = await sup.start({
+        name: 'broken',
+        label: 'Broken thing',
+        command: 'sh',
+        args: ['-c', 'echo "FATAL: config file missing" >&2; exit 3'],
+      });
+      const err = await proc.waitUntilReady(async () => false, { timeoutMs: 5_000 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ComponentStartError);
+      const msg = (err as Error).message;
+      expect(msg.split('\n')[0]).toBe(
+        `Broken thing exited (code 3) before it was ready (log: ${path.join(dataDir, 'logs', 'broken.log')})`,
+      );
+      expect(msg).toContain('FATAL: config file missing');
+    } finally {
+      await sup.stopAll();
+    }
+  }, 30_000);
+});
+
+describe('Temporal dev server', () => {
+  it.skipIf(SKIP_TEMPORAL)(
+    'starts headless in-memory on free ports, registers the search attributes, stops',
+    async () => {
+      const cli = await temporalCliOrFail();
+      const dataDir = tempDir('temporal');
+      const sup = new Supervisor({ dataDir, log });
+      const port = await freePort();
+      let pid = 0;
+      try {
+        const dev = await startTemporalDev({
+          supervisor: sup,
+          port,
+          uiPort: false,
+          dbFile: null,
+          namespace: 'default',
+        });
+        pid = dev.process.pid;
+        expect(dev.address).toBe(`127.0.0.1:${port}`);
+        expect(dev.uiUrl).toBeUndefined();
+        expect(dev.createdSearchAttributes).toEqual([]);
+
+        const expected = await loadSearchAttributeRegistrations();
+        expect(expected.length).toBeGreaterThan(0);
+        const listed = await runCli(cli, [
+          'operator',
+          'search-attribute',
+          'list',
+          '--address',
+          dev.address,
+          '--namespace',
+          'default',
+          '--output',
+          'json',
+        ]);
+        expect(listed.code).toBe(0);
+        const custom = (JSON.parse(listed.stdout) as { customAttributes: Record<string, string> }).customAttributes;
+        for (const a of expected) {
+          expect(custom[a.name], a.name).toBe(
+            `INDEXED_VALUE_TYPE_${a.type.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`,
+          );
+        }
+
+        // missing attributes are created, several of one type at once (CLI path and gRPC path)
+        const extra = [
+          { name: 'StackTestExtra', type: 'Keyword' },
+          { name: 'StackTestExtra2', type: 'Keyword' },
+        ];
+        expect(await ensureSearchAttributes(cli, dev.address, 'default', [...expected, ...extra])).toEqual([
+          'StackTestExtra',
+          'StackTestExtra2',
+        ]);
+        expect(await ensureSearchAttributes(cli, dev.address, 'default', [...expected, ...extra])).toEqual([]);
+        expect(
+          await ensureSearchAttributesViaClient(dev.address, 'default', [{ name: 'StackTestViaClient', type: 'Int' }]),
+        ).toEqual(['StackTestViaClient']);
+        // a wrong type is refused
+        await expect(
+          ensureSearchAttributes(cli, dev.address, 'default', [{ name: 'StackTestExtra', type: 'Int' }]),
+        ).rejects.toThrow(/StackTestExtra is registered as KEYWORD.*needs INT/);
+        // out of Keyword slots (10): the message names the attributes the code no longer uses
+        const tooMany = ['A', 'B', 'C', 'D'].map((x) => ({ name: `StackTestMore${x}`, type: 'Keyword' }));
+        await expect(ensureSearchAttributes(cli, dev.address, 'default', [...expected, ...tooMany])).rejects.toThrow(
+          /cannot register search attribute StackTestMore\w \(Keyword\).*StackTestExtra, StackTestExtra2.*search-attribute remove/,
+        );
+      } finally {
+        await sup.stopAll();
+      }
+      expect(pid).toBeGreaterThan(0);
+      expect(isAlive(pid)).toBe(false);
+      expect(processesMentioning(`--port ${port}`)).toEqual([]);
+    },
+    60_000,
+  );
+});
+
+describe('startStack', () => {
+  it.skipIf(SKIP_TEMPORAL)(
+    'starts PostgreSQL + Temporal, migrates, stops everything (idempotent)',
+    async () => {
+      await temporalCliOrFail();
+      const dataDir = tempDir('stack');
+      const stack = await startStack({
+        dataDir,
+        temporal: { port: 0, uiPort: 0, dbFile: path.join(dataDir, 'temporal.db') },
+        postgres: { port: 0 },
+        simulator: false,
+        log,
+      });
+      const pids = fs
+        .readdirSync(path.join(dataDir, 'run'))
+        .map((f) => Number(fs.readFileSync(path.join(dataDir, 'run', f), 'utf8').split('\n')[0]));
+      try {
+        expect(pids.length).toBe(2);
+        expect(stack.temporalAddress).toMatch(/^127\.0\.0\.1:\d+$/);
+        expect(stack.uiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+        expect(stack.namespace).toBe('default');
+        expect(stack.simulatorUrl).toBeUndefined();
+        const ui = await fetch(stack.uiUrl!);
+        expect(ui.status).toBe(200);
+        await ui.body?.cancel();
+        const client = new pg.Client({ connectionString: stack.databaseUrl });
+        await client.connect();
+        const r = await client.query('SELECT count(*)::int AS n FROM schema_migrations');
+        await client.end();
+        expect(r.rows[0].n).toBeGreaterThan(0);
+      } finally {
+        await stack.stop();
+        await stack.stop();
+      }
+      for (const pid of pids) expect(isAlive(pid)).toBe(false);
+      expect(processesMentioning(dataDir)).toEqual([]);
+      expect(fs.existsSync(path.join(dataDir, 'temporal.db'))).toBe(true);
+    },
+    180_000,
+  );
+});
