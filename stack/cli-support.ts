@@ -30,3 +30,23 @@ export function interrupted(): Promise<NodeJS.Signals> {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** An error-level line in any component's own log format (Temporal server, worker, PostgreSQL). */
+const PROBLEM = /level=(ERROR|FATAL)\b|\[(ERROR|FATAL)\]|\b(ERROR|FATAL|PANIC):|\bfatal:/;
+
+/**
+ * A log sink for the stack entrypoints: the stack's own lines always, a component's lines only
+ * when they are error-level and the stack is not shutting down (Temporal logs a burst of
+ * harmless warnings while it stops). Every line is in the component's log file regardless.
+ */
+export function consoleStackLog(): { log: (line: string) => void; shuttingDown: () => void } {
+  let stopping = false;
+  return {
+    log: (line) => {
+      if (line.startsWith('[stack]') || (!stopping && PROBLEM.test(line))) console.log(line);
+    },
+    shuttingDown: () => {
+      stopping = true;
+    },
+  };
+}

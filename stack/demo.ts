@@ -8,25 +8,24 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contracts/task-queues';
-import { runMain, sleep } from './cli-support';
+import { consoleStackLog, runMain, sleep } from './cli-support';
 import { startStack } from './index';
 import { REPO_ROOT } from './processes';
-import { demoBackfills, describeProgress, label, readProgress, startBackfill } from './jobs';
+import { demoBackfills, label, readProgress, shortProgress, startBackfill } from './jobs';
 
 async function main(): Promise<number> {
   const started = Date.now();
   const dataDir = path.join(REPO_ROOT, '.data', 'demo');
   const externalDb = process.env.DATABASE_URL;
-  if (!externalDb) rmSync(dataDir, { recursive: true, force: true }); // a fresh run every time
+  if (!externalDb) rmSync(path.join(dataDir, 'pg'), { recursive: true, force: true }); // a fresh database every run
+  const stackLog = consoleStackLog();
   const stack = await startStack({
     dataDir,
     temporal: { port: 0, uiPort: false, dbFile: null },
     postgres: externalDb ? { databaseUrl: externalDb } : { port: 0 },
     simulator: { port: 0 },
     workers: [{ name: 'demo', env: {} }],
-    log: (l) => {
-      if (/^\[stack\]/.test(l) || /error|fatal/i.test(l)) console.log(l);
-    },
+    log: stackLog.log,
   });
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 2 });
@@ -42,9 +41,7 @@ async function main(): Promise<number> {
       await sleep(1_000);
       const states = await Promise.all(jobs.map(readProgress));
       const secs = ((Date.now() - started) / 1000).toFixed(1);
-      console.log(
-        `[${secs}s] ${states.map((p, k) => `${label(jobs[k]!.request)}: ${describeProgress(p).split('  ')[0]!.trim()}`).join(' | ')}`,
-      );
+      console.log(`[${secs}s] ${states.map((p, k) => `${label(jobs[k]!.request)}: ${shortProgress(p)}`).join(' | ')}`);
     }
     const finished = await results;
     const backfillSeconds = (Date.now() - backfillStarted) / 1000;
@@ -70,12 +67,14 @@ async function main(): Promise<number> {
     };
     await pool.end();
     await connection.close();
+    stackLog.shuttingDown();
     await stack.stop();
     console.log(JSON.stringify(summary));
     return finished.every((p) => p.status === 'completed') ? 0 : 1;
   } catch (err) {
     await pool.end().catch(() => undefined);
     await connection.close().catch(() => undefined);
+    stackLog.shuttingDown();
     await stack.stop();
     throw err;
   }

@@ -77,6 +77,12 @@ export function describeProgress(p: BackfillProgress | undefined): string {
   return `${String(p.percent).padStart(3)}%  rows ${p.rowsReceived} (new ${p.rowsInserted})  pages ${p.pages}  cursor ${p.cursor ?? '-'}`;
 }
 
+/** A few characters: `waiting`, `planning` or the percentage. */
+export function shortProgress(p: BackfillProgress | undefined): string {
+  if (!p) return 'waiting';
+  return p.status === 'planning' ? 'planning' : `${p.percent}%`;
+}
+
 /** Query progress; undefined while no worker has picked the workflow up yet. */
 export async function readProgress(b: StartedBackfill): Promise<BackfillProgress | undefined> {
   try {

@@ -6,18 +6,12 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contracts/task-queues';
-import { interrupted, runMain, sleep } from './cli-support';
+import { consoleStackLog, interrupted, runMain, sleep } from './cli-support';
 import { startStack } from './index';
 import { demoBackfills, describeProgress, label, readProgress, startBackfill, type StartedBackfill } from './jobs';
 
 async function main(): Promise<number> {
-  // Stack lines always; component lines only when something is wrong (Temporal logs a burst of
-  // harmless WARN lines while it shuts down). Every line is in the component's log file anyway.
-  let stopping = false;
-  const log = (l: string) => {
-    if (!/^\[(worker|simulator|temporal|postgres)/.test(l) || (!stopping && /\b(error|fatal)\b/i.test(l)))
-      console.log(l);
-  };
+  const { log, shuttingDown } = consoleStackLog();
   const stop = interrupted();
   const stack = await startStack({
     postgres: process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {},
@@ -57,7 +51,7 @@ async function main(): Promise<number> {
     })();
     const signal = await stop;
     allDone = true;
-    stopping = true;
+    shuttingDown();
     console.log(`\n${signal}: stopping the stack…`);
     await watch.catch(() => undefined);
     return 0;

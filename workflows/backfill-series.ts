@@ -59,22 +59,24 @@ export async function backfillSeries(input: BackfillSeriesInput): Promise<Backfi
   setHandler(progressQuery, () => progress);
   setCurrentDetails(describe(input, progress));
 
-  let plan: BackfillPlan;
-  if (input.state) {
-    plan = input.state.plan;
-  } else {
-    const planned = await planningActivities(input.source).planBackfill(input);
-    plan = planned.plan;
-    progress = {
-      ...progress,
-      status: 'running',
-      jobId: plan.jobId,
-      from: plan.from,
-      to: plan.to,
-      cursor: planned.cursor,
-      percent: percentDone(plan, planned.cursor),
-    };
-  }
+  // Every run (the first, each continue-as-new, and any reset) starts from the checkpoint in
+  // PostgreSQL, which is written with the data: so `temporal workflow reset --type
+  // FirstWorkflowTask` is always safe and resumes exactly where the data stops. The range is
+  // fixed by the first run (a later run passes it back, so "now" never moves it).
+  const fixed = input.state?.plan;
+  const planned = await planningActivities(input.source).planBackfill(
+    fixed ? { ...input, from: fixed.from, to: fixed.to, state: undefined } : input,
+  );
+  const plan: BackfillPlan = fixed ?? planned.plan;
+  progress = {
+    ...progress,
+    status: 'running',
+    jobId: plan.jobId,
+    from: plan.from,
+    to: plan.to,
+    cursor: planned.cursor,
+    percent: percentDone(plan, planned.cursor),
+  };
   upsertSearchAttributes([
     { key: SA.source, value: input.source },
     { key: SA.dataset, value: input.dataset },

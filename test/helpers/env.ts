@@ -120,6 +120,17 @@ export async function startWorkerProcess(env: TestEnv, extraEnv: Record<string, 
   return { child, output, exited };
 }
 
+/** Run the real `temporal` CLI against the test server; resolves with stdout, rejects with stderr. */
+export async function temporalCli(args: string[]): Promise<string> {
+  const { execFile } = await import('node:child_process');
+  const full = [...args, '--address', inject('temporalAddress'), '--namespace', inject('namespace')];
+  return new Promise((resolve, reject) =>
+    execFile(inject('temporalCliPath'), full, { timeout: 60_000 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`temporal ${args.join(' ')}: ${stderr || err.message}`)) : resolve(stdout),
+    ),
+  );
+}
+
 /** Poll until `fn` returns a truthy value (or fail after `timeoutMs`). */
 export async function waitFor<T>(
   fn: () => Promise<T | undefined | null | false>,

@@ -15,6 +15,7 @@ import {
   openTestEnv,
   startWorkerProcess,
   startWorkers,
+  temporalCli,
   waitFor,
   type RunningWorkers,
   type TestEnv,
@@ -235,6 +236,45 @@ describe('backfillSeries on real Temporal + PostgreSQL + simulator', () => {
     const started = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes);
     expect(started.at(-1)?.activityTaskStartedEventAttributes?.attempt).toBe(1);
     expect(await storedSpotRows(env.pool, s, sec(from), sec(to))).toEqual([]);
+  });
+
+  it("a poisoned page fails with ResponseSchemaError; after the cause is gone, the runbook's reset completes it exactly", async () => {
+    const s = series('kraken', 'XRP-USD', '1h');
+    const from = '2024-01-01T00:00:00Z';
+    const to = '2024-05-01T00:00:00Z'; // 2904 periods: page 1 ends at from+1999h, page 2 at from+2903h
+    const page2ToTs = String(sec(from) + 2903 * 3600);
+    const poison = await env.sim.addFault({
+      kind: 'drift-missing-field',
+      source: 'data-api',
+      params: { instrument: s.instrument, to_ts: page2ToTs },
+    });
+    const workflowId = backfillWorkflowId(s, sec(from), sec(to));
+    const err = await runBackfill(input(s, from, to, { pagesPerActivity: 1 })).catch((e: unknown) => e);
+    const app = ((err as WorkflowFailedError).cause as ActivityFailure).cause as ApplicationFailure;
+    expect(app.type).toBe('ResponseSchemaError');
+    expect(app.nonRetryable).toBe(true);
+    expect(app.message).toContain('HIGH');
+    // Page 1 is stored and checkpointed; nothing of page 2.
+    expect(await storedSpotRows(env.pool, s, sec(from), sec(to))).toEqual(
+      expectedSpotRows(s, sec(from), sec(from) + 2000 * 3600),
+    );
+
+    await env.sim.removeFault(poison); // the cause is removed
+    // docs/runbook.md: reset to the first workflow task; the run resumes from the checkpoint.
+    const out = await temporalCli([
+      'workflow',
+      'reset',
+      '--workflow-id',
+      workflowId,
+      '--type',
+      'FirstWorkflowTask',
+      '--reason',
+      'upstream schema fixed',
+    ]);
+    expect(out).toContain(`Resetting workflow ${workflowId}`);
+    const result = await env.client.workflow.getHandle(workflowId).result();
+    expect(result).toMatchObject({ status: 'completed', rowsReceived: 904 });
+    expect(await storedSpotRows(env.pool, s, sec(from), sec(to))).toEqual(expectedSpotRows(s, sec(from), sec(to)));
   });
 
   it('rejects bad workflow input with the named InvalidInputError listing every problem', async () => {

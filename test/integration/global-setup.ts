@@ -8,7 +8,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startStack, type Stack } from '../../stack/index';
+import { resolveTemporalCli, startStack, type Stack } from '../../stack/index';
 import { buildWorkflowBundle } from '../../workers/build-workflow-bundle';
 
 declare module 'vitest' {
@@ -19,6 +19,7 @@ declare module 'vitest' {
     simulatorUrl: string;
     workflowBundlePath: string;
     dataDir: string;
+    temporalCliPath: string;
   }
 }
 
@@ -79,6 +80,7 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide('simulatorUrl', s.simulatorUrl!);
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('dataDir', dataDir);
+  project.provide('temporalCliPath', await resolveTemporalCli({ build: false }));
 }
 
 export async function teardown(): Promise<void> {

@@ -1,0 +1,170 @@
+/**
+ * The write path on real PostgreSQL: one transaction per chunk (rows + lineage + checkpoint),
+ * the finality rule, identical reloads, monotonic checkpoints, and nothing half-written on failure.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import type pg from 'pg';
+import { BatchBuilder } from '../../activities/arrow/batch-builder';
+import { createPool } from '../../activities/db/pool';
+import { PgIngestStore, type JobRange, type WriteChunkInput } from '../../activities/db/store';
+import type { Page } from '../../activities/sources/types';
+import { spotOhlcv, SPOT_OHLCV_COLUMNS } from '../../activities/sources/data-api/spot-ohlcv';
+import type { SeriesKey } from '../../workflows/contracts/series';
+
+const H = 3600;
+const T0 = Date.UTC(2023, 0, 31, 22) / 1000; // straddles a month (partition) boundary
+
+let pool: pg.Pool;
+let store: PgIngestStore;
+
+beforeAll(() => {
+  pool = createPool(inject('databaseUrl'), { max: 2 });
+  store = new PgIngestStore(pool);
+});
+afterAll(async () => {
+  await pool.end();
+});
+
+/** A page of `n` hourly rows from T0; `value` sets every numeric column of row k to value + k. */
+function page(n: number, value = 100, start = T0): Page {
+  const b = new BatchBuilder(SPOT_OHLCV_COLUMNS, n);
+  for (let k = 0; k < n; k++) {
+    const i = b.addRow();
+    b.setNumber(0, i, start + k * H);
+    for (let c = 1; c <= 16; c++) b.setNumber(c, i, value + k);
+    for (let c = 17; c <= 24; c++) b.setNumber(c, i, k % 2 ? null : start + k * H);
+    b.setBool(25, i, k % 2 === 1);
+  }
+  return { batch: b.finish(), request: `/test?start=${start}`, responseSha256: 'f'.repeat(64), serverTime: undefined };
+}
+
+function setup(instrument: string) {
+  const series: SeriesKey = {
+    source: 'data-api',
+    dataset: 'spot-ohlcv',
+    market: 'teststore',
+    instrument,
+    interval: '1h',
+  };
+  const job: JobRange = { jobId: `store-test/${instrument}`, series, from: T0, to: T0 + 10 * H };
+  const write = (pages: Page[], nextCursor: number, finalBefore: number, attempt = 1) =>
+    store.writeChunk({
+      job,
+      dataset: spotOhlcv as WriteChunkInput['dataset'],
+      pages,
+      windowFrom: T0,
+      nextCursor,
+      finalBefore,
+      lineage: { workflowId: 'wf', workflowRunId: 'run', activityId: 'a1', attempt, startedAt: new Date() },
+    });
+  const rows = async () =>
+    (
+      await pool.query<{
+        ts: number;
+        open: number;
+        is_final: boolean;
+        is_filler: boolean;
+        first_trade_ts: Date | null;
+      }>(
+        `SELECT extract(epoch FROM ts)::float8 AS ts, open, is_final, is_filler, first_trade_ts
+         FROM spot_ohlcv WHERE market = 'teststore' AND instrument = $1 ORDER BY ts`,
+        [instrument],
+      )
+    ).rows;
+  const checkpoint = async () =>
+    (
+      await pool.query<{ next_ts: number; completed: boolean }>(
+        `SELECT extract(epoch FROM next_ts)::float8 AS next_ts, completed_at IS NOT NULL AS completed
+         FROM ingest_checkpoints WHERE job_id = $1`,
+        [job.jobId],
+      )
+    ).rows[0];
+  return { job, write, rows, checkpoint };
+}
+
+describe('PgIngestStore.writeChunk on real PostgreSQL', () => {
+  it('inserts, then skips identical reloads, finalizes provisional rows, and never lets provisional overwrite final', async () => {
+    const t = setup('FINAL-RULE');
+    await store.openCheckpoint(t.job);
+    // Rows 0..3; periods ending at or before T0 + 3h are final: rows 0, 1, 2. Row 3 is provisional.
+    expect(await t.write([page(4)], T0 + 4 * H, T0 + 3 * H)).toMatchObject({
+      received: 4,
+      inserted: 4,
+      updated: 0,
+      unchanged: 0,
+      filler: 2,
+      provisional: 1,
+    });
+    expect((await t.rows()).map((r) => r.is_final)).toEqual([true, true, true, false]);
+    // The same page again: nothing changes.
+    expect(await t.write([page(4)], T0 + 4 * H, T0 + 3 * H)).toMatchObject({ inserted: 0, updated: 0, unchanged: 4 });
+    // Later, everything has closed: only row 3 changes (provisional → final).
+    expect(await t.write([page(4)], T0 + 4 * H, T0 + 10 * H)).toMatchObject({ inserted: 0, updated: 1, unchanged: 3 });
+    // A provisional fetch with different values must not touch the final rows.
+    expect(await t.write([page(4, 500)], T0 + 4 * H, T0)).toMatchObject({ inserted: 0, updated: 0, unchanged: 4 });
+    const after = await t.rows();
+    expect(after.map((r) => r.open)).toEqual([100, 101, 102, 103]);
+    expect(after.every((r) => r.is_final)).toBe(true);
+    expect(after.map((r) => r.is_filler)).toEqual([false, true, false, true]);
+    expect(after[1]!.first_trade_ts).toBeNull();
+    // A final fetch with revised values does update final rows (revisions are real).
+    expect(await t.write([page(4, 200)], T0 + 4 * H, T0 + 10 * H)).toMatchObject({ updated: 4 });
+  });
+
+  it('writes a lineage row per chunk and moves the checkpoint only forward', async () => {
+    const t = setup('CHECKPOINT');
+    await store.openCheckpoint(t.job);
+    const first = await t.write([page(3), page(3, 100, T0 + 3 * H)], T0 + 6 * H, T0 + 10 * H, 2);
+    expect(await t.checkpoint()).toEqual({ next_ts: T0 + 6 * H, completed: false });
+    const lineage = await pool.query('SELECT * FROM ingestion_runs WHERE id = $1', [first.runId]);
+    expect(lineage.rows[0]).toMatchObject({
+      job_id: t.job.jobId,
+      workflow_id: 'wf',
+      attempt: 2,
+      requests: [`/test?start=${T0}`, `/test?start=${T0 + 3 * H}`],
+      rows_received: 6,
+      rows_inserted: 6,
+    });
+    const runIds = await pool.query(`SELECT DISTINCT ingest_run_id FROM spot_ohlcv WHERE instrument = 'CHECKPOINT'`);
+    expect(runIds.rows.map((r: { ingest_run_id: string }) => Number(r.ingest_run_id))).toEqual([first.runId]);
+    // A late retry of an earlier chunk (e.g. a reset) never moves the checkpoint back.
+    await t.write([page(2)], T0 + 2 * H, T0 + 10 * H);
+    expect((await t.checkpoint())!.next_ts).toBe(T0 + 6 * H);
+    await t.write([page(4, 100, T0 + 6 * H)], T0 + 10 * H, T0 + 20 * H);
+    expect(await t.checkpoint()).toEqual({ next_ts: T0 + 10 * H, completed: true });
+  });
+
+  it('leaves nothing half-written when a chunk fails mid-transaction: no rows, no lineage, no checkpoint move', async () => {
+    const t = setup('ATOMIC');
+    await store.openCheckpoint(t.job);
+    const runsBefore = (
+      await pool.query(`SELECT count(*)::int AS n FROM ingestion_runs WHERE job_id = $1`, [t.job.jobId])
+    ).rows[0].n;
+    // Two pages with the same period: the merge hits the same key twice and PostgreSQL aborts the
+    // transaction after the first page's COPY has already gone in.
+    await expect(t.write([page(3), page(3)], T0 + 6 * H, T0 + 10 * H)).rejects.toThrow(/affect row a second time/);
+    expect(await t.rows()).toEqual([]);
+    expect(await t.checkpoint()).toEqual({ next_ts: T0, completed: false });
+    const runsAfter = (
+      await pool.query(`SELECT count(*)::int AS n FROM ingestion_runs WHERE job_id = $1`, [t.job.jobId])
+    ).rows[0].n;
+    expect(runsAfter).toBe(runsBefore);
+    // The pool is still usable afterwards.
+    expect(await t.write([page(3)], T0 + 3 * H, T0 + 10 * H)).toMatchObject({ inserted: 3 });
+  });
+
+  it('creates monthly partitions on demand and routes rows into them', async () => {
+    const t = setup('PARTITIONS');
+    await store.openCheckpoint(t.job);
+    await t.write([page(4)], T0 + 4 * H, T0 + 10 * H);
+    const parts = await pool.query<{ part: string; n: number }>(
+      `SELECT tableoid::regclass::text AS part, count(*)::int AS n FROM spot_ohlcv
+       WHERE market = 'teststore' AND instrument = 'PARTITIONS' GROUP BY 1 ORDER BY 1`,
+    );
+    expect(parts.rows).toEqual([
+      { part: 'spot_ohlcv_p2023_01', n: 2 },
+      { part: 'spot_ohlcv_p2023_02', n: 2 },
+    ]);
+  });
+});
