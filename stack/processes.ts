@@ -24,6 +24,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
+import { groupAlive, isAlive, processCmdline, processStartTime } from './proc';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -99,66 +100,7 @@ export async function within<T, U>(promise: Promise<T>, ms: number, onTimeout: U
   }
 }
 
-/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot), or null if gone. */
-export function processStartTime(pid: number): string | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19] ?? null;
-  } catch {
-    return null;
-  }
-}
-
-/** True if the process exists and is not a zombie. */
-export function isAlive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (err) {
-      return (err as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  }
-}
-
-/** argv of a running process from /proc/<pid>/cmdline, or null. */
-export function processCmdline(pid: number): string[] | null {
-  try {
-    const raw = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return raw.split('\0').filter((s, i, all) => s !== '' || i < all.length - 1);
-  } catch {
-    return null;
-  }
-}
-
-/** True if a live (non-zombie) process is still in process group `pgid`. */
-export function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  // the group exists; does it have members that are not zombies (waiting to be reaped)?
-  try {
-    for (const entry of fs.readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        if (fields[2] === String(pgid) && fields[0] !== 'Z') return true;
-      } catch {
-        // exited meanwhile
-      }
-    }
-    return false;
-  } catch {
-    return true; // no /proc: trust kill(0)
-  }
-}
+export { groupAlive, isAlive, processCmdline, processStartTime } from './proc';
 
 function trySignal(pid: number, signal: NodeJS.Signals | 0): boolean {
   try {

@@ -8,10 +8,10 @@
  * stop signal, waits up to its timeout, SIGKILLs the child's process group, and exits.
  *
  * A watched pid is only signalled if it is still the same process (same start time in
- * /proc/<pid>/stat), so a recycled pid is never hit. No imports from the project: it must start
- * fast and must not fail on someone else's module.
+ * /proc/<pid>/stat), so a recycled pid is never hit. It imports nothing but the dependency-free
+ * ./proc: it must start fast and must not fail on someone else's module.
  */
-import fs from 'node:fs';
+import { groupAlive, processStartTime, processState } from './proc';
 
 interface Watched {
   pid: number;
@@ -31,52 +31,10 @@ const log = (msg: string): void => {
   process.stderr.write(`${new Date().toISOString()} reaper[${process.pid}] ${msg}\n`);
 };
 
-function starttimeOf(pid: number): string | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
-}
-
-function stateOf(pid: number): string | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-  } catch {
-    return null;
-  }
-}
-
 /** Still the process we were asked to watch (alive, not a zombie, same start time)? */
 function isOurs(w: Watched): boolean {
-  const state = stateOf(w.pid);
-  return state !== null && state !== 'Z' && starttimeOf(w.pid) === w.starttime;
-}
-
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  // the group exists; does it have members that are not zombies (waiting to be reaped)?
-  try {
-    for (const entry of fs.readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        if (fields[2] === String(pgid) && fields[0] !== 'Z') return true;
-      } catch {
-        // exited meanwhile
-      }
-    }
-    return false;
-  } catch {
-    return true; // no /proc: trust kill(0)
-  }
+  const state = processState(w.pid);
+  return state !== null && state !== 'Z' && processStartTime(w.pid) === w.starttime;
 }
 
 function signal(target: number, sig: NodeJS.Signals): void {
@@ -91,7 +49,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 process.on('message', (msg: Message) => {
   if (msg?.type === 'watch') {
-    const starttime = starttimeOf(msg.pid);
+    const starttime = processStartTime(msg.pid);
     if (starttime === null) {
       process.send?.({ type: 'ack', id: msg.id, ok: false, error: `pid ${msg.pid} is not running` });
       return;
