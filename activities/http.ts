@@ -6,14 +6,6 @@
 import { createHash } from 'node:crypto';
 import { SourceUnavailableError } from './errors';
 
-/** The fleet-wide request budget of one source. `acquire` resolves when a request may be sent. */
-export interface RateGate {
-  acquire(signal: AbortSignal): Promise<void>;
-}
-
-/** A gate that never waits (tests, and sources without a configured budget). */
-export const OPEN_GATE: RateGate = { acquire: async () => undefined };
-
 export interface HttpResponse {
   readonly status: number;
   readonly headers: Headers;
@@ -98,6 +90,22 @@ export function parseRateLimitAll(value: string | null): Map<number, number> {
   for (const part of value.split(',')) {
     const m = /^\s*(\d+)\s*;\s*window=(\d+)\s*$/.exec(part);
     if (m) out.set(Number(m[2]), Number(m[1]));
+  }
+  return out;
+}
+
+/**
+ * Windows the API reports as used up in `X-RateLimit-Remaining-All` (with their seconds to reset
+ * from `X-RateLimit-Reset-All`): the server's own truth, which may differ from our budget (other
+ * clients on the same key, another clock).
+ */
+export function exhaustedWindows(headers: Headers): Array<{ windowSeconds: number; resetSeconds: number }> {
+  const remaining = parseRateLimitAll(headers.get('x-ratelimit-remaining-all'));
+  const reset = parseRateLimitAll(headers.get('x-ratelimit-reset-all'));
+  const out: Array<{ windowSeconds: number; resetSeconds: number }> = [];
+  for (const [windowSeconds, left] of remaining) {
+    const r = reset.get(windowSeconds);
+    if (left <= 0 && r !== undefined) out.push({ windowSeconds, resetSeconds: r });
   }
   return out;
 }

@@ -2,6 +2,7 @@
  * The activities, built from their dependencies (the samples' dependency-injection pattern).
  * Workflows import this module as a type only.
  */
+import { createFetchReferenceSnapshot } from './fetch-reference-snapshot';
 import { createIngestChunk } from './ingest-chunk';
 import { createPlanBackfill } from './plan-backfill';
 import type { ActivityDeps } from './runtime';
@@ -10,6 +11,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     planBackfill: createPlanBackfill(deps),
     ingestChunk: createIngestChunk(deps),
+    fetchReferenceSnapshot: createFetchReferenceSnapshot(deps),
   };
 }
 
@@ -17,3 +19,4 @@ export type Activities = ReturnType<typeof createActivities>;
 export type { ActivityDeps, SourceRuntime } from './runtime';
 export type { IngestChunkInput, IngestChunkResult } from './ingest-chunk';
 export type { PlanResult } from './plan-backfill';
+export type { RefreshReferenceResult } from './fetch-reference-snapshot';

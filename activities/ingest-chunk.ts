@@ -8,7 +8,8 @@ import { activityInfo, Context, heartbeat } from '@temporalio/activity';
 import type { SeriesKey } from '../workflows/contracts/series';
 import { INTERVAL_SECONDS } from '../workflows/contracts/series';
 import { canonicalTime } from '../workflows/contracts/ids';
-import { InvalidInputError } from './errors';
+import { InvalidInputError, RateLimitedError } from './errors';
+import { SourcePausedError, type RateGate } from './rate-gate';
 import { resolveDataset, type ActivityDeps } from './runtime';
 import type { Page } from './sources/types';
 
@@ -35,8 +36,15 @@ export interface IngestChunkResult {
   readonly rowsUnchanged: number;
   readonly rowsFiller: number;
   readonly rowsProvisional: number;
-  /** `ingestion_runs.id` of the committed chunk. */
-  readonly runId: number;
+  /** Rows that failed validation and went to quarantine. */
+  readonly rowsQuarantined: number;
+  /** `ingestion_runs.id` of the committed chunk (null when nothing was fetched: a pause). */
+  readonly runId: number | null;
+  /**
+   * Set when the source is paused (rate limit, quota, ban, exhausted budget): the workflow waits
+   * until `until` (ISO) and goes on from `nextCursor`. Whatever was fetched before is committed.
+   */
+  readonly paused?: { readonly until: string; readonly reason: string };
 }
 
 function toSeconds(iso: string, what: string): number {
@@ -60,6 +68,37 @@ async function withHeartbeats<T>(details: () => unknown, fn: () => Promise<T>): 
   }
 }
 
+const EMPTY_COUNTS = {
+  pages: 0,
+  rowsReceived: 0,
+  rowsInserted: 0,
+  rowsUpdated: 0,
+  rowsUnchanged: 0,
+  rowsFiller: 0,
+  rowsProvisional: 0,
+  rowsQuarantined: 0,
+} as const;
+
+/**
+ * A rate limit is not a failure: the source is paused fleet-wide (so no other worker hits the API
+ * meanwhile) and the workflow waits. Returns the pause, or undefined for any other error.
+ */
+async function pauseFor(
+  err: unknown,
+  gate: RateGate,
+  source: string,
+): Promise<{ until: number; reason: string } | undefined> {
+  if (err instanceof SourcePausedError) return { until: err.untilSeconds, reason: err.reason };
+  if (!(err instanceof RateLimitedError)) return undefined;
+  const seconds = err.retryAfterSeconds ?? DEFAULT_PAUSE_SECONDS;
+  const reason = `${source} answered: ${err.message}`;
+  await gate.pause(seconds, reason, 'api');
+  return { until: Date.now() / 1000 + seconds, reason };
+}
+
+/** How long to pause when a rate-limit answer does not say how long. */
+const DEFAULT_PAUSE_SECONDS = 60;
+
 export function createIngestChunk(deps: ActivityDeps) {
   return async function ingestChunk(input: IngestChunkInput): Promise<IngestChunkResult> {
     const { source, dataset } = resolveDataset(deps, input.series.source, input.series.dataset);
@@ -77,6 +116,7 @@ export function createIngestChunk(deps: ActivityDeps) {
 
     let cursor = start;
     const pages: Page[] = [];
+    let paused: { until: number; reason: string } | undefined;
     await withHeartbeats(
       () => ({ cursor: canonicalTime(cursor), pages: pages.length }),
       async () => {
@@ -84,7 +124,14 @@ export function createIngestChunk(deps: ActivityDeps) {
           const periods = Math.min(cap, Math.round((end - cursor) / step));
           const req = { series: input.series, from: cursor, to: cursor + (periods - 1) * step };
           heartbeat({ cursor: canonicalTime(cursor), pages: pages.length });
-          const page = await dataset.fetchPage({ config: source.config, signal, gate: source.gate }, req);
+          let page: Page;
+          try {
+            page = await dataset.fetchPage({ config: source.config, signal, gate: source.gate }, req);
+          } catch (err) {
+            paused = await pauseFor(err, source.gate, input.series.source);
+            if (paused) break;
+            throw err;
+          }
           pages.push(page);
           // "Not trading yet": nothing exists before `firstAvailable`; jump there.
           cursor =
@@ -94,6 +141,11 @@ export function createIngestChunk(deps: ActivityDeps) {
         }
       },
     );
+    const pause = paused && { until: canonicalTime(Math.ceil(paused.until)), reason: paused.reason };
+    if (pages.length === 0) {
+      // Paused before the first request: nothing to write.
+      return { ...EMPTY_COUNTS, nextCursor: canonicalTime(cursor), done: cursor >= end, runId: null, paused: pause };
+    }
 
     // A period is final once it has closed on both our clock and the API's.
     const nowS = Math.floor((deps.now?.() ?? Date.now()) / 1000);
@@ -129,7 +181,9 @@ export function createIngestChunk(deps: ActivityDeps) {
       rowsUnchanged: written.unchanged,
       rowsFiller: written.filler,
       rowsProvisional: written.provisional,
+      rowsQuarantined: written.quarantined,
       runId: written.runId,
+      ...(pause ? { paused: pause } : {}),
     };
   };
 }

@@ -2,8 +2,9 @@
  * What activities are built from: the store, and each enabled source with its parsed config
  * and its request gate. Created once per worker process (`workers/ingest-worker.ts`).
  */
-import type { RateGate } from './http';
+import type { RateGate } from './rate-gate';
 import type { IngestStore } from './db/store';
+import type { ReferenceStore } from './db/reference-store';
 import type { DatasetSpec, SourceDefinition } from './sources/types';
 import { InvalidInputError } from './errors';
 
@@ -15,6 +16,7 @@ export interface SourceRuntime {
 
 export interface ActivityDeps {
   readonly store: IngestStore;
+  readonly references: ReferenceStore;
   readonly sources: ReadonlyMap<string, SourceRuntime>;
   /** Unix milliseconds; injectable for tests. */
   readonly now?: () => number;

@@ -175,12 +175,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     }
 
     // 4. workers
+    const simEnv = simulatorUrl
+      ? await (await import('../activities/sources/simulator-env')).simulatorWorkerEnv(simulatorUrl)
+      : {};
     const workerEnv = (env: Record<string, string> = {}): NodeJS.ProcessEnv => ({
       ...process.env,
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_NAMESPACE: namespace,
-      ...(simulatorUrl ? { DATA_API_BASE_URL: `${simulatorUrl}/data-api` } : {}),
+      ...simEnv,
       ...env,
     });
     const startWorker = async (name: string, env?: Record<string, string>): Promise<ManagedProcess> => {

@@ -38,6 +38,11 @@ const workerEnvSchema = z.object({
   /** Concurrent activity executions per source. */
   INGEST_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(256).default(4),
   INGEST_DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(8),
+  /**
+   * Longest wait for the fleet-wide rate budget inside one activity; a longer wait pauses the
+   * workflow durably instead (visible in the UI).
+   */
+  INGEST_MAX_INLINE_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(20_000),
   /** Apply pending sql/ migrations at boot (safe with several workers: advisory lock). */
   INGEST_MIGRATE: z.stringbool().default(true),
   /** A prebuilt workflow bundle (`npm run build:bundle`); otherwise bundled at boot. */
@@ -53,6 +58,7 @@ export interface WorkerConfig {
   readonly maxConcurrentActivities: number;
   readonly dbPoolMax: number;
   readonly migrate: boolean;
+  readonly maxInlineWaitMs: number;
   readonly workflowBundlePath: string | undefined;
   readonly logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   readonly temporal: { readonly connection: NativeConnectionOptions; readonly namespace: string };
@@ -109,6 +115,7 @@ export function loadConfig(rawEnv: Env = process.env): WorkerConfig {
     maxConcurrentActivities: w.INGEST_MAX_CONCURRENT_ACTIVITIES,
     dbPoolMax: w.INGEST_DB_POOL_MAX,
     migrate: w.INGEST_MIGRATE,
+    maxInlineWaitMs: w.INGEST_MAX_INLINE_WAIT_MS,
     workflowBundlePath: w.WORKFLOW_BUNDLE_PATH,
     logLevel: w.LOG_LEVEL,
     temporal,

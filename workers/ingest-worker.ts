@@ -7,10 +7,11 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities/index';
 import { PgIngestStore } from '../activities/db/store';
+import { PgReferenceStore } from '../activities/db/reference-store';
 import { createPool } from '../activities/db/pool';
 import { migrate } from '../activities/db/migrate';
 import { activityInterceptors } from '../activities/interceptors';
-import { OPEN_GATE } from '../activities/http';
+import { OPEN_GATE, PgRateGate } from '../activities/rate-gate';
 import { ConfigError } from '../activities/errors';
 import type { SourceRuntime } from '../activities/runtime';
 import { sourceTaskQueue } from '../workflows/contracts/task-queues';
@@ -25,9 +26,16 @@ export async function createWorkers(
   pool: import('pg').Pool,
 ): Promise<Worker[]> {
   const sources = new Map<string, SourceRuntime>(
-    config.sources.map((s) => [s.definition.id, { definition: s.definition, config: s.config, gate: OPEN_GATE }]),
+    config.sources.map((s) => {
+      const limits = s.definition.rateLimits(s.config);
+      const gate =
+        limits === 'off'
+          ? OPEN_GATE
+          : new PgRateGate(pool, s.definition.id, limits, { maxInlineWaitMs: config.maxInlineWaitMs });
+      return [s.definition.id, { definition: s.definition, config: s.config, gate }];
+    }),
   );
-  const activities = createActivities({ store: new PgIngestStore(pool), sources });
+  const activities = createActivities({ store: new PgIngestStore(pool), references: new PgReferenceStore(pool), sources });
   const workers: Worker[] = [];
   if (config.runWorkflows) {
     workers.push(

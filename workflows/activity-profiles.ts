@@ -37,3 +37,14 @@ export function ingestActivities(source: string, heartbeatTimeout: ActivityOptio
     retry,
   });
 }
+
+/** Fetch + write one reference snapshot (many pages, one transaction). */
+export function referenceActivities(source: string) {
+  return proxyActivities<Pick<Activities, 'fetchReferenceSnapshot'>>({
+    taskQueue: sourceTaskQueue(workflowInfo().taskQueue, source),
+    startToCloseTimeout: '15m',
+    heartbeatTimeout: '1m',
+    scheduleToCloseTimeout: '6h',
+    retry,
+  });
+}

@@ -8,6 +8,7 @@ import {
   continueAsNew,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -31,12 +32,16 @@ function percentDone(plan: BackfillPlan, cursor: string): number {
 function describe(input: BackfillSeriesInput, p: BackfillProgress): string {
   const head = `**Backfill** ${input.source}/${input.dataset} ${input.market} ${input.instrument} ${input.interval}`;
   if (p.status === 'planning') return `${head}\n\nPlanning: validating input and reading the checkpoint.`;
+  const pause =
+    p.status === 'paused' ? [`**Paused until ${p.pausedUntil}** (resumes by itself): ${p.pauseReason}`, ''] : [];
   return [
     head,
     '',
+    ...pause,
     `Status: ${p.status}, ${p.percent}% (range ${p.from} → ${p.to})`,
     `Cursor: ${p.cursor} (everything before it is stored)`,
-    `Chunks ${p.chunks}, pages ${p.pages}, rows received ${p.rowsReceived}: ${p.rowsInserted} new, ${p.rowsUpdated} updated, ${p.rowsUnchanged} unchanged`,
+    `Chunks ${p.chunks}, pages ${p.pages}, rows received ${p.rowsReceived}: ${p.rowsInserted} new, ${p.rowsUpdated} updated, ${p.rowsUnchanged} unchanged, ${p.rowsQuarantined ?? 0} quarantined`,
+    `Waited for the source ${p.pauses ?? 0} time(s)`,
     `Run ${p.runs} of this workflow (continue-as-new keeps histories short)`,
   ].join('\n');
 }
@@ -112,18 +117,35 @@ export async function backfillSeries(input: BackfillSeriesInput): Promise<Backfi
       ...progress,
       cursor: r.nextCursor,
       percent: percentDone(plan, r.nextCursor),
-      chunks: progress.chunks + 1,
+      chunks: progress.chunks + (r.runId === null ? 0 : 1),
       pages: progress.pages + r.pages,
       rowsReceived: progress.rowsReceived + r.rowsReceived,
       rowsInserted: progress.rowsInserted + r.rowsInserted,
       rowsUpdated: progress.rowsUpdated + r.rowsUpdated,
       rowsUnchanged: progress.rowsUnchanged + r.rowsUnchanged,
+      rowsQuarantined: (progress.rowsQuarantined ?? 0) + r.rowsQuarantined,
     };
     upsertSearchAttributes([
       { key: SA.cursor, value: new Date(r.nextCursor) },
       { key: SA.percent, value: progress.percent },
     ]);
     setCurrentDetails(describe(input, progress));
+    if (r.paused) {
+      // Not a failure: wait (a durable timer) until the source reopens, then go on by itself.
+      progress = { ...progress, status: 'paused', pausedUntil: r.paused.until, pauseReason: r.paused.reason };
+      upsertSearchAttributes([{ key: SA.pausedUntil, value: new Date(r.paused.until) }]);
+      setCurrentDetails(describe(input, progress));
+      await sleep(Math.max(1_000, Date.parse(r.paused.until) - Date.now()));
+      progress = {
+        ...progress,
+        status: 'running',
+        pausedUntil: undefined,
+        pauseReason: undefined,
+        pauses: (progress.pauses ?? 0) + 1,
+      };
+      upsertSearchAttributes([{ key: SA.pausedUntil, value: null }]);
+      setCurrentDetails(describe(input, progress));
+    }
     if (r.done) break;
     if (workflowInfo().continueAsNewSuggested || chunksThisRun >= options.continueAsNewAfter) {
       await condition(allHandlersFinished);

@@ -4,6 +4,7 @@
  * (`INSERT … ON CONFLICT … DO UPDATE … WHERE changed`), the lineage row and the checkpoint.
  * Either all of it commits or none of it does; a retried chunk changes nothing.
  */
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -11,6 +12,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { copyTextChunks } from '../arrow/copy-text';
 import { TS_COLUMN } from '../arrow/batch-builder';
 import { classifyDatabaseError } from '../errors';
+import { recordDrift } from './drift';
 import type { ColumnSpec, DatasetSpec, Page } from '../sources/types';
 import type { SeriesKey } from '../../workflows/contracts/series';
 import { INTERVAL_SECONDS } from '../../workflows/contracts/series';
@@ -52,6 +54,8 @@ export interface WriteChunkInput {
 export interface WriteChunkResult {
   readonly runId: number;
   readonly received: number;
+  /** Rows sent to quarantine by this chunk (already there from an earlier fetch: not counted again). */
+  readonly quarantined: number;
   readonly inserted: number;
   readonly updated: number;
   readonly unchanged: number;
@@ -156,6 +160,38 @@ WHERE (${compared.map((c) => `t.${q(c)}`).join(', ')}) IS DISTINCT FROM (${compa
   return sql;
 }
 
+/** Insert quarantined rows (once per distinct raw row and reason); returns how many were new. */
+async function recordQuarantine(
+  client: pg.PoolClient,
+  s: SeriesKey,
+  pages: readonly Page[],
+  runId: number,
+  workflowId: string,
+): Promise<number> {
+  const rows = pages.flatMap((p) =>
+    p.quarantined.map((q) => {
+      const raw = JSON.stringify(q.raw);
+      return {
+        ts: q.ts,
+        reason: q.reason,
+        raw,
+        raw_sha256: createHash('sha256').update(raw).digest('hex'),
+        request: p.request,
+      };
+    }),
+  );
+  if (rows.length === 0) return 0;
+  const res = await client.query(
+    `INSERT INTO quarantine (source, dataset, market, instrument, interval, ts, reason, raw, raw_sha256, request,
+       ingest_run_id, workflow_id)
+     SELECT $1, $2, $3, $4, $5, to_timestamp(x.ts), x.reason, x.raw::jsonb, x.raw_sha256, x.request, $6, $7
+     FROM jsonb_to_recordset($8::jsonb) AS x(ts float8, reason text, raw text, raw_sha256 text, request text)
+     ON CONFLICT (source, dataset, market, instrument, raw_sha256, reason) DO NOTHING`,
+    [s.source, s.dataset, s.market, s.instrument, s.interval, runId, workflowId, JSON.stringify(rows)],
+  );
+  return res.rowCount ?? 0;
+}
+
 export class PgIngestStore implements IngestStore {
   readonly #pool: pg.Pool;
   /** Partition months known to exist, per table (`table:YYYY-MM`). */
@@ -254,9 +290,9 @@ export class PgIngestStore implements IngestStore {
         await client.query(
           `INSERT INTO ingestion_runs (id, job_id, workflow_id, workflow_run_id, activity_id, attempt, source, dataset, market,
              instrument, interval, window_from, window_to, requests, response_sha256, rows_received, rows_inserted,
-             rows_updated, rows_unchanged, rows_filler, rows_provisional, started_at)
+             rows_updated, rows_unchanged, rows_filler, rows_provisional, started_at, rows_quarantined)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, to_timestamp($12), to_timestamp($13), $14, $15, $16, $17,
-             $18, $19, $20, $21, $22)`,
+             $18, $19, $20, $21, $22, $23)`,
           [
             runId,
             job.jobId,
@@ -280,8 +316,11 @@ export class PgIngestStore implements IngestStore {
             stats.filler,
             stats.provisional,
             l.startedAt,
+            pages.reduce((n, p) => n + p.quarantined.length, 0),
           ],
         );
+        const quarantined = await recordQuarantine(client, job.series, pages, runId, l.workflowId);
+        await recordDrift(client, job.series.source, job.series.dataset, pages, runId);
         await client.query(
           `INSERT INTO ingest_checkpoints AS c (job_id, source, dataset, market, instrument, interval, range_from, range_to,
              next_ts, pages, rows_received, rows_written, last_run_id, completed_at)
@@ -315,6 +354,7 @@ export class PgIngestStore implements IngestStore {
         return {
           runId,
           received: stats.received,
+          quarantined,
           inserted: merged.inserted,
           updated: merged.updated,
           unchanged,

@@ -7,7 +7,8 @@ import type { Table } from 'apache-arrow';
 import type { z } from 'zod';
 import type { Interval, SeriesKey } from '../../workflows/contracts/series';
 import type { SourceSimulator } from '../../simulator/types';
-import type { RateGate } from '../http';
+import type { RateGate } from '../rate-gate';
+import type { RateLimits } from '../../simulator/types';
 
 /** Column types the generic COPY + merge path supports. */
 export type ColumnType = 'float8' | 'int8' | 'timestamptz' | 'text' | 'bool';
@@ -29,6 +30,15 @@ export interface PageRequest {
   readonly to: number;
 }
 
+/** A row that broke an invariant: stored in `quarantine`, never in a fact table. */
+export interface QuarantinedRow {
+  /** The row's period start (Unix seconds), when it could be read. */
+  readonly ts: number | null;
+  readonly reason: string;
+  /** The row exactly as the API sent it. */
+  readonly raw: unknown;
+}
+
 /** What one successful request produced. Rows never leave the activity. */
 export interface Page {
   /**
@@ -47,6 +57,10 @@ export interface Page {
    * the generic code skips ahead to it instead of failing.
    */
   readonly firstAvailable?: number;
+  /** Rows that failed validation (already excluded from `batch`). */
+  readonly quarantined: readonly QuarantinedRow[];
+  /** Fields the rows carried that the schema does not know (recorded once per dataset). */
+  readonly unknownFields: ReadonlyArray<{ readonly field: string; readonly sample: unknown }>;
 }
 
 /** Per-call context handed to a source by the generic activity code. */
@@ -76,7 +90,89 @@ export interface DatasetSpec<C> {
   readonly intervals: readonly Interval[];
   /** Most periods one request may cover for this interval (the API's `limit` cap). */
   maxPeriodsPerRequest(interval: Interval): number;
+  /**
+   * How far back the API keeps this interval (seconds before now), when limited: a backfill's
+   * `from` is clamped to it (e.g. the min-api keeps 7 days of minutes).
+   */
+  maxHistorySeconds?(interval: Interval): number | undefined;
   fetchPage(ctx: FetchContext<C>, req: PageRequest): Promise<Page>;
+}
+
+/** One page of a reference snapshot: records for the generic reference tables. */
+export interface ReferencePage {
+  readonly assets?: readonly AssetRecord[];
+  readonly topList?: readonly TopListEntry[];
+  readonly markets?: readonly MarketRecord[];
+  readonly instruments?: readonly InstrumentRecord[];
+  readonly request: string;
+  readonly responseSha256: string;
+  readonly serverTime: number | undefined;
+  /** Token for the next page, or undefined when the snapshot is complete. */
+  readonly next?: string | undefined;
+  readonly unknownFields?: ReadonlyArray<{ readonly field: string; readonly sample: unknown }>;
+}
+
+export interface AssetRecord {
+  readonly assetId: string;
+  readonly symbol: string;
+  readonly name?: string | null;
+  readonly assetType?: string | null;
+  /** ISO date `YYYY-MM-DD`. */
+  readonly launchDate?: string | null;
+  readonly priceUsd?: number | null;
+  readonly marketCapUsd?: number | null;
+  readonly supplyCirculating?: number | null;
+  readonly attributes?: Readonly<Record<string, unknown>>;
+}
+
+export interface TopListEntry {
+  /** Which ranking, e.g. `circulating_mkt_cap_usd`, `mktcap`, `totalvol`. */
+  readonly list: string;
+  readonly quote: string;
+  readonly rank: number;
+  readonly assetId: string;
+  readonly symbol: string;
+  readonly price?: number | null;
+  readonly marketCap?: number | null;
+  readonly volume24h?: number | null;
+}
+
+export interface MarketRecord {
+  readonly kind: 'spot' | 'futures';
+  readonly market: string;
+  readonly status?: string | null;
+  readonly attributes?: Readonly<Record<string, unknown>>;
+}
+
+export interface InstrumentRecord {
+  readonly kind: 'spot' | 'futures';
+  readonly market: string;
+  /** The id series use (mapped, `BASE-QUOTE…`). */
+  readonly instrument: string;
+  readonly nativeInstrument?: string | null;
+  readonly base?: string | null;
+  readonly quote?: string | null;
+  readonly status?: string | null;
+  /** Unix seconds. */
+  readonly firstTradeTs?: number | null;
+  readonly lastTradeTs?: number | null;
+  readonly expiresAt?: number | null;
+  readonly attributes?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A reference dataset: a snapshot (assets, top lists, markets, instruments) fetched page by
+ * page and written atomically into the generic reference tables.
+ */
+export interface ReferenceDatasetSpec<C, P = unknown> {
+  readonly id: string;
+  readonly description: string;
+  /** Which reference tables it writes. */
+  readonly writes: ReadonlyArray<'assets' | 'top_list_snapshots' | 'markets' | 'instruments'>;
+  /** The refresh's parameters (validated in the activity; errors list every problem). */
+  readonly paramsSchema: z.ZodType<P>;
+  /** Fetch one page; `pageToken` is undefined for the first. */
+  fetchPage(ctx: FetchContext<C>, params: P, pageToken: string | undefined): Promise<ReferencePage>;
 }
 
 export interface SourceDefinition<C = unknown> {
@@ -84,11 +180,21 @@ export interface SourceDefinition<C = unknown> {
   readonly id: string;
   readonly description: string;
   /**
+   * Prefix of the source's environment variables (`<PREFIX>_BASE_URL`, `<PREFIX>_KEY`,
+   * `<PREFIX>_RATE_LIMITS`, …), so generic code (the local stack) can point them at the simulator.
+   */
+  readonly envPrefix: string;
+  /** The API's plan limits when none are configured (the free tier: safe by default). */
+  readonly defaultRateLimits: RateLimits;
+  /** The limits the fleet keeps to, from the parsed config (`off`: no budget). */
+  rateLimits(config: C): RateLimits | 'off';
+  /**
    * The source's own environment variables, parsed at worker boot. Secrets must be parsed into
    * `Secret` (see `workers/secret.ts`) so they never print.
    */
   readonly configSchema: z.ZodType<C>;
   readonly datasets: Readonly<Record<string, DatasetSpec<C>>>;
+  readonly references: Readonly<Record<string, ReferenceDatasetSpec<C, any>>>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** The simulator module for this API (loaded lazily: workers never need it). */
   loadSimulator(): Promise<SourceSimulator>;
 }

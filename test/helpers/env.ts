@@ -38,7 +38,7 @@ export async function openTestEnv(name: string): Promise<TestEnv> {
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_NAMESPACE: inject('namespace'),
     INGEST_TASK_QUEUE: taskQueue,
-    DATA_API_BASE_URL: `${inject('simulatorUrl')}/data-api`,
+    ...inject('simulatorEnv'),
     WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
     INGEST_MIGRATE: 'false',
     LOG_LEVEL: 'WARN',

@@ -170,12 +170,11 @@ describe('backfillSeries on real Temporal + PostgreSQL + simulator', () => {
     expect(result.status).toBe('completed');
   });
 
-  it('retries through a 429 burst (honouring Retry-After) and 500s, and the data still completes exactly', async () => {
+  it('waits out a 429 burst as durable pauses (Retry-After), retries 500s, and the data still completes exactly', async () => {
     const s = series('bitfinex', 'LTC-USD', '1h');
     const from = '2024-03-01T00:00:00Z';
     const to = '2024-05-01T00:00:00Z';
-    // 500s first (exponential backoff from 1 s), then a 429 burst whose Retry-After (1 s) overrides
-    // the backoff (that it does is proven in test/unit/errors.test.ts; the order keeps this test short).
+    // 500s (retried by the activity's retry policy), then a 429 burst with Retry-After 1 s.
     await env.sim.addFault({
       kind: 'server-error',
       source: 'data-api',
@@ -191,6 +190,10 @@ describe('backfillSeries on real Temporal + PostgreSQL + simulator', () => {
     });
     const result = await runBackfill(input(s, from, to, { pagesPerActivity: 1 }));
     expect(result.status).toBe('completed');
+    // Each 429 paused the source (fleet-wide) and the workflow waited: not a failure, not a retry storm.
+    expect(result.pauses).toBe(3);
+    const pause = await env.pool.query(`SELECT reason, set_by FROM source_pauses WHERE source = 'data-api'`);
+    expect(pause.rows[0]).toMatchObject({ set_by: 'api', reason: expect.stringContaining('Rate limit excedeed') });
     expect(await storedSpotRows(env.pool, s, sec(from), sec(to))).toEqual(expectedSpotRows(s, sec(from), sec(to)));
     const ours = (await env.sim.listFaults()).filter((f) => f.params?.instrument === s.instrument);
     // Both faults fired in full: the run really went through 3 × 429 and 2 × 500.

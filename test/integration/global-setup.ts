@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { resolveTemporalCli, startStack, type Stack } from '../../stack/index';
 import { buildWorkflowBundle } from '../../workers/build-workflow-bundle';
+import { simulatorWorkerEnv } from '../../activities/sources/simulator-env';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,6 +19,8 @@ declare module 'vitest' {
     databaseUrl: string;
     simulatorUrl: string;
     workflowBundlePath: string;
+    /** Worker env pointing every source at the simulator (base URLs, budgets). */
+    simulatorEnv: Record<string, string>;
     dataDir: string;
     temporalCliPath: string;
   }
@@ -80,6 +83,7 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide('simulatorUrl', s.simulatorUrl!);
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('dataDir', dataDir);
+  project.provide('simulatorEnv', await simulatorWorkerEnv(s.simulatorUrl!));
   project.provide('temporalCliPath', await resolveTemporalCli({ build: false }));
 }
 

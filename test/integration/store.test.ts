@@ -9,7 +9,7 @@ import { BatchBuilder } from '../../activities/arrow/batch-builder';
 import { createPool } from '../../activities/db/pool';
 import { PgIngestStore, type JobRange, type WriteChunkInput } from '../../activities/db/store';
 import type { Page } from '../../activities/sources/types';
-import { spotOhlcv, SPOT_OHLCV_COLUMNS } from '../../activities/sources/data-api/spot-ohlcv';
+import { spotOhlcv } from '../../activities/sources/data-api/ohlcv';
 import type { SeriesKey } from '../../workflows/contracts/series';
 
 const H = 3600;
@@ -28,7 +28,7 @@ afterAll(async () => {
 
 /** A page of `n` hourly rows from T0; `value` sets every numeric column of row k to value + k. */
 function page(n: number, value = 100, start = T0): Page {
-  const b = new BatchBuilder(SPOT_OHLCV_COLUMNS, n);
+  const b = new BatchBuilder(spotOhlcv.columns, n);
   for (let k = 0; k < n; k++) {
     const i = b.addRow();
     b.setNumber(0, i, start + k * H);
@@ -36,7 +36,14 @@ function page(n: number, value = 100, start = T0): Page {
     for (let c = 17; c <= 24; c++) b.setNumber(c, i, k % 2 ? null : start + k * H);
     b.setBool(25, i, k % 2 === 1);
   }
-  return { batch: b.finish(), request: `/test?start=${start}`, responseSha256: 'f'.repeat(64), serverTime: undefined };
+  return {
+    batch: b.finish(),
+    request: `/test?start=${start}`,
+    responseSha256: 'f'.repeat(64),
+    serverTime: undefined,
+    quarantined: [],
+    unknownFields: [],
+  };
 }
 
 function setup(instrument: string) {

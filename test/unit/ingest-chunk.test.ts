@@ -2,7 +2,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
 import { BatchBuilder } from '../../activities/arrow/batch-builder';
 import { createActivities, type PlanResult } from '../../activities/index';
-import { OPEN_GATE } from '../../activities/http';
+import { OPEN_GATE } from '../../activities/rate-gate';
 import type { IngestStore, WriteChunkInput } from '../../activities/db/store';
 import type { DatasetSpec, Page, PageRequest, SourceDefinition } from '../../activities/sources/types';
 import { InvalidInputError } from '../../activities/errors';
@@ -33,6 +33,8 @@ function fakeSetup(opts: { cap?: number; firstAvailable?: number; serverTime?: n
           responseSha256: 'h',
           serverTime: opts.serverTime,
           firstAvailable: opts.firstAvailable,
+          quarantined: [],
+          unknownFields: [],
         };
       }
       for (let t = req.from; t <= req.to; t += H) {
@@ -40,12 +42,23 @@ function fakeSetup(opts: { cap?: number; firstAvailable?: number; serverTime?: n
         b.setNumber(0, i, t);
         b.setNumber(1, i, t / H);
       }
-      return { batch: b.finish(), request: `from=${req.from}`, responseSha256: 'h', serverTime: opts.serverTime };
+      return {
+        batch: b.finish(),
+        request: `from=${req.from}`,
+        responseSha256: 'h',
+        serverTime: opts.serverTime,
+        quarantined: [],
+        unknownFields: [],
+      };
     },
   };
   const source: SourceDefinition<unknown> = {
     id: 'fake',
     description: 'fake',
+    envPrefix: 'FAKE',
+    defaultRateLimits: {},
+    rateLimits: () => 'off',
+    references: {},
     configSchema: undefined as never,
     datasets: { candles: dataset },
     loadSimulator: () => Promise.reject(new Error('none')),
@@ -58,6 +71,7 @@ function fakeSetup(opts: { cap?: number; firstAvailable?: number; serverTime?: n
       return {
         runId: writes.length,
         received,
+        quarantined: input.pages.reduce((n, p) => n + p.quarantined.length, 0),
         inserted: received,
         updated: 0,
         unchanged: 0,
@@ -68,6 +82,7 @@ function fakeSetup(opts: { cap?: number; firstAvailable?: number; serverTime?: n
   };
   const acts = createActivities({
     store,
+    references: { writeReference: () => Promise.reject(new Error('not used')) },
     sources: new Map([['fake', { definition: source, config: {}, gate: OPEN_GATE }]]),
     now: () => (T0 + 1000 * H) * 1000,
   });

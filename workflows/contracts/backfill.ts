@@ -57,7 +57,7 @@ export interface BackfillState {
 }
 
 export interface BackfillProgress {
-  status: 'planning' | 'running' | 'completed';
+  status: 'planning' | 'running' | 'paused' | 'completed';
   jobId?: string;
   from?: string;
   to?: string;
@@ -73,6 +73,13 @@ export interface BackfillProgress {
   rowsInserted: number;
   rowsUpdated: number;
   rowsUnchanged: number;
+  /** Rows that failed validation and went to the quarantine table. */
+  rowsQuarantined?: number;
+  /** While paused: until when (ISO) and why (the source's answer or the exhausted budget). */
+  pausedUntil?: string;
+  pauseReason?: string;
+  /** How many times the job waited for its source. */
+  pauses?: number;
   /** Runs of this workflow so far (1 + continue-as-new count). */
   runs: number;
 }

@@ -25,3 +25,11 @@ export function backfillWorkflowId(s: SeriesKey, from: number, to: number): stri
 
 /** The checkpoint key of a backfill: the same business key, whatever workflow ID ran it. */
 export const backfillJobId = backfillWorkflowId;
+
+/**
+ * `reference/<source>/<dataset>[/<variant>]/<YYYY-MM-DD>`: one snapshot per dataset (and variant,
+ * e.g. a quote currency) and UTC day. Starting the same day's refresh twice runs it once.
+ */
+export function referenceWorkflowId(source: string, dataset: string, day: string, variant?: string): string {
+  return `reference/${source}/${dataset}${variant ? `/${variant}` : ''}/${day}`;
+}

@@ -28,6 +28,8 @@ export const SA = {
   cursor: key('IngestCursor', 'DATETIME'),
   /** Percent done, 0–100. Updated once per chunk. */
   percent: key('IngestPercent', 'INT'),
+  /** Set while the job waits for its source to reopen (rate limit, quota, ban); removed after. */
+  pausedUntil: key('IngestPausedUntil', 'DATETIME'),
 } as const;
 
 /** `Name=Type` pairs for `temporal server start-dev --search-attribute` and `operator search-attribute create`. */
@@ -40,4 +42,5 @@ export const SEARCH_ATTRIBUTE_REGISTRATIONS: ReadonlyArray<{ name: string; type:
   { name: SA.kind.name, type: 'Keyword' },
   { name: SA.cursor.name, type: 'Datetime' },
   { name: SA.percent.name, type: 'Int' },
+  { name: SA.pausedUntil.name, type: 'Datetime' },
 ];

@@ -6,12 +6,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../../simulator/server';
 import { SimulatorControl } from '../../../simulator/control-client';
 import { SourceAuthError, SourceRequestError, SourceUnavailableError } from '../../errors';
-import { OPEN_GATE } from '../../http';
+import { OPEN_GATE } from '../../rate-gate';
 import { Secret } from '../../secret';
 import type { PageRequest } from '../types';
 import type { DataApiConfig } from './config';
 import { dataApiSimulator, expectedSpotCandles } from './simulator';
-import { spotOhlcv } from './spot-ohlcv';
+import { spotOhlcv } from './ohlcv';
 
 let sim: RunningSimulator;
 let control: SimulatorControl;
@@ -25,7 +25,13 @@ const req: PageRequest = {
 
 function ctx(config: Partial<DataApiConfig> = {}) {
   return {
-    config: { baseUrl: `${sim.url}/data-api`, apiKey: undefined, timeoutMs: 5_000, ...config },
+    config: {
+      baseUrl: `${sim.url}/data-api`,
+      apiKey: undefined,
+      timeoutMs: 5_000,
+      rateLimits: 'off' as const,
+      ...config,
+    },
     signal: new AbortController().signal,
     gate: OPEN_GATE,
   };

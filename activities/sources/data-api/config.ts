@@ -1,23 +1,17 @@
 /**
- * Data API settings, from the worker's environment. Without a key the API serves keyless
- * (IP-based) quotas; the embedded default points the base URL at the local simulator.
+ * Data API settings from the worker's environment (`DATA_API_*`). Without a key the API serves
+ * keyless (IP-based) quotas. The default budget is the free tier's (api-wire-reference §3.9): safe
+ * by default; set `DATA_API_RATE_LIMITS` to your plan's.
  */
-import { z } from 'zod';
-import { secretSchema } from '../../secret';
+import type { RateLimits } from '../../../simulator/types';
+import { httpSourceConfigSchema, type HttpSourceConfig } from '../http-config';
 
-export const dataApiConfigSchema = z
-  .object({
-    /** Base URL, e.g. `https://data-api.coindesk.com` or the simulator's `http://127.0.0.1:8299/data-api`. */
-    DATA_API_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://data-api.coindesk.com'),
-    /** API key (sent as `authorization: Apikey <key>`, never in a URL). */
-    DATA_API_KEY: secretSchema.optional(),
-    /** Per-request timeout. */
-    DATA_API_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
-  })
-  .transform((env) => ({
-    baseUrl: env.DATA_API_BASE_URL.replace(/\/+$/, ''),
-    apiKey: env.DATA_API_KEY,
-    timeoutMs: env.DATA_API_TIMEOUT_MS,
-  }));
+export const DATA_API_FREE_TIER: RateLimits = { second: 20, minute: 300, hour: 3_000, day: 7_500, month: 11_000 };
 
-export type DataApiConfig = z.output<typeof dataApiConfigSchema>;
+export const dataApiConfigSchema = httpSourceConfigSchema(
+  'DATA_API',
+  'https://data-api.coindesk.com',
+  DATA_API_FREE_TIER,
+);
+
+export type DataApiConfig = HttpSourceConfig;

@@ -11,7 +11,8 @@ import {
 import type { HttpResponse } from '../../http';
 import { checkResponse } from './errors';
 import { historicalEnvelopeSchema } from './schemas';
-import { mapSpotOhlcvRows, SPOT_OHLCV_COLUMNS } from './spot-ohlcv';
+import { mapHistoricalRows } from './historical';
+import { spotOhlcv, spotOhlcvOptions } from './ohlcv';
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 
@@ -34,17 +35,26 @@ const series = {
   interval: '1d',
 } as const;
 
+const map = (rows: unknown[], from: number, to: number) =>
+  mapHistoricalRows(spotOhlcvOptions, rows, { series, from, to }, 'req');
+const dayRow = () => JSON.parse(fixture('spot-day-kraken-btc-usd.json')).Data[0] as Record<string, unknown>;
+const D = 1749081600;
+
 describe('Data API spot OHLCV parser', () => {
   it('maps the documented kraken BTC-USD day row exactly', () => {
     const checked = checkResponse(response(200, fixture('spot-day-kraken-btc-usd.json')));
     expect(checked.kind).toBe('ok');
     const env = historicalEnvelopeSchema.parse(checked.kind === 'ok' ? checked.json : undefined);
-    const table = mapSpotOhlcvRows(env.Data, { series, from: 1749081600, to: 1749081600 }, 'req').finish();
+    const page = map(env.Data, D, D);
+    const table = page.batch;
+    expect(page.quarantined).toEqual([]);
+    // Every documented key is known: nothing is reported as drift.
+    expect(page.unknownFields).toEqual([]);
     expect(table.numRows).toBe(1);
-    expect(table.schema.fields.map((f) => f.name)).toEqual(['ts', ...SPOT_OHLCV_COLUMNS.map((c) => c.name)]);
+    expect(table.schema.fields.map((f) => f.name)).toEqual(['ts', ...spotOhlcv.columns.map((c) => c.name)]);
     const row = table.get(0)!.toJSON();
     expect(row).toMatchObject({
-      ts: 1749081600,
+      ts: D,
       open: 104745.4,
       high: 105948.1,
       low: 103816.5,
@@ -53,7 +63,7 @@ describe('Data API spot OHLCV parser', () => {
       quote_volume: 59804933.4479934,
       total_trades: 15141,
       total_trades_buy: 8963,
-      first_trade_ts: 1749081600,
+      first_trade_ts: D,
       last_trade_ts: 1749141594,
       last_trade_price: 103816.6,
       is_filler: false,
@@ -61,10 +71,10 @@ describe('Data API spot OHLCV parser', () => {
   });
 
   it('marks a filler row (no *_TRADE_* keys) and leaves its trade columns null', () => {
-    const row = JSON.parse(fixture('spot-day-kraken-btc-usd.json')).Data[0];
+    const row = dayRow();
     for (const k of Object.keys(row)) if (k.includes('_TRADE_')) delete row[k];
     Object.assign(row, { TOTAL_TRADES: 0, TOTAL_TRADES_BUY: 0, TOTAL_TRADES_SELL: 0, VOLUME: 0, QUOTE_VOLUME: 0 });
-    const table = mapSpotOhlcvRows([row], { series, from: 1749081600, to: 1749081600 }, 'req').finish();
+    const table = map([row], D, D).batch;
     const out = table.get(0)!.toJSON();
     expect(out.is_filler).toBe(true);
     expect(out.first_trade_ts).toBeNull();
@@ -72,42 +82,52 @@ describe('Data API spot OHLCV parser', () => {
     expect(table.getChild('first_trade_ts')!.nullCount).toBe(1);
   });
 
-  it('rejects a row that breaks the contract with ResponseSchemaError naming the field', () => {
-    const row = JSON.parse(fixture('spot-day-kraken-btc-usd.json')).Data[0];
+  it('a missing required field is a contract break: ResponseSchemaError naming the field', () => {
+    const row = dayRow();
     delete row.HIGH;
-    expect(() => mapSpotOhlcvRows([row], { series, from: 1749081600, to: 1749081600 }, 'req')).toThrowError(
+    expect(() => map([row], D, D)).toThrowError(
       expect.objectContaining({ name: 'ResponseSchemaError', message: expect.stringContaining('HIGH') }),
     );
   });
 
-  it.each([
-    [
-      'outside the window',
-      (r: Record<string, unknown>) => (r.TIMESTAMP = 1749081600 + 86400),
-      'outside the requested window',
-    ],
-    ['misaligned', (r: Record<string, unknown>) => (r.TIMESTAMP = 1749081601), 'not aligned'],
-    ['another unit', (r: Record<string, unknown>) => (r.UNIT = 'HOUR'), 'UNIT HOUR'],
-    ['another market', (r: Record<string, unknown>) => (r.MARKET = 'binance'), 'MARKET binance'],
-  ])('rejects a row %s with DataInvariantError', (_name, mutate, text) => {
-    const row = JSON.parse(fixture('spot-day-kraken-btc-usd.json')).Data[0];
-    mutate(row);
-    let err: unknown;
-    try {
-      mapSpotOhlcvRows([row], { series, from: 1749081600, to: 1749081600 + 86400 * 0 }, 'req');
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(DataInvariantError);
-    expect((err as Error).message).toContain(text);
+  it('accepts an unknown new field and reports it (once per page)', () => {
+    const a = { ...dayRow(), NEW_FIELD: 7 };
+    const b = { ...dayRow(), TIMESTAMP: D + 86_400, NEW_FIELD: 8 };
+    const page = map([a, b], D, D + 86_400);
+    expect(page.batch.numRows).toBe(2);
+    expect(page.unknownFields).toEqual([{ field: 'NEW_FIELD', sample: 7 }]);
   });
 
-  it('rejects rows out of order', () => {
-    const a = JSON.parse(fixture('spot-day-kraken-btc-usd.json')).Data[0];
-    const b = { ...a, TIMESTAMP: a.TIMESTAMP - 86400 };
-    expect(() => mapSpotOhlcvRows([a, b], { series, from: a.TIMESTAMP - 86400, to: a.TIMESTAMP }, 'req')).toThrow(
-      DataInvariantError,
-    );
+  it.each([
+    ['high below low', (r: Record<string, unknown>) => (r.HIGH = 1), 'below low'],
+    ['negative volume', (r: Record<string, unknown>) => (r.VOLUME = -1), 'VOLUME is negative'],
+    ['NaN as a string', (r: Record<string, unknown>) => (r.CLOSE = 'NaN'), 'invalid value: CLOSE'],
+    ['misaligned timestamp', (r: Record<string, unknown>) => (r.TIMESTAMP = D + 86_401), 'not aligned'],
+    ['milliseconds', (r: Record<string, unknown>) => (r.TIMESTAMP = (D + 86_400) * 1000), 'in milliseconds'],
+    [
+      'outside the window',
+      (r: Record<string, unknown>) => (r.TIMESTAMP = D + 3 * 86_400),
+      'outside the requested window',
+    ],
+    ['another unit', (r: Record<string, unknown>) => (r.UNIT = 'HOUR'), 'UNIT HOUR'],
+    ['another market', (r: Record<string, unknown>) => (r.MARKET = 'binance'), 'MARKET binance'],
+    ['a repeated timestamp', (r: Record<string, unknown>) => (r.TIMESTAMP = D), 'repeats'],
+  ])('quarantines a row with %s, with its raw JSON, and keeps the good rows', (_name, mutate, reason) => {
+    const good = dayRow();
+    const bad = { ...dayRow(), TIMESTAMP: D + 86_400 };
+    mutate(bad);
+    const page = map([good, bad], D, D + 2 * 86_400);
+    expect(page.batch.numRows).toBe(1);
+    expect(page.batch.getChild('ts')!.get(0)).toBe(D);
+    expect(page.quarantined).toHaveLength(1);
+    expect(page.quarantined[0]!.reason).toContain(reason);
+    expect(page.quarantined[0]!.raw).toEqual(bad);
+  });
+
+  it('fails the page (DataInvariantError) when every row is bad: a dataset is never quarantined silently', () => {
+    const a = { ...dayRow(), HIGH: 1 };
+    const b = { ...dayRow(), TIMESTAMP: D + 86_400, HIGH: 1 };
+    expect(() => map([a, b], D, D + 86_400)).toThrow(DataInvariantError);
   });
 });
 

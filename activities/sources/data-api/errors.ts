@@ -9,22 +9,16 @@ import {
   SourceRequestError,
   SourceUnavailableError,
 } from '../../errors';
-import { parseRateLimitAll, parseRetryAfter, tryParseJson, type HttpResponse } from '../../http';
+import { exhaustedWindows, parseRetryAfter, tryParseJson, type HttpResponse } from '../../http';
 import { errorEnvelopeSchema } from './schemas';
 
 export type Checked =
   { readonly kind: 'ok'; readonly json: unknown } | { readonly kind: 'not-trading'; readonly first: number };
 
-/** Seconds until the soonest exhausted window resets, from `X-RateLimit-*-All`. */
+/** Seconds until every exhausted window (per `X-RateLimit-*-All`) has reset. */
 function exhaustedWindowReset(res: HttpResponse): number | undefined {
-  const remaining = parseRateLimitAll(res.headers.get('x-ratelimit-remaining-all'));
-  const reset = parseRateLimitAll(res.headers.get('x-ratelimit-reset-all'));
-  let wait: number | undefined;
-  for (const [window, left] of remaining) {
-    const r = reset.get(window);
-    if (left <= 0 && r !== undefined) wait = Math.max(wait ?? 0, r);
-  }
-  return wait;
+  const windows = exhaustedWindows(res.headers);
+  return windows.length === 0 ? undefined : Math.max(...windows.map((w) => w.resetSeconds));
 }
 
 /**

@@ -1,0 +1,127 @@
+/**
+ * Shared shape of the Data API's historical time-series endpoints (OHLCV, open interest, funding
+ * rate): request paging, validation into Arrow columns with quarantine, filler detection.
+ */
+import type { z } from 'zod';
+import { BatchBuilder } from '../../arrow/batch-builder';
+import { validateRows } from '../../validation';
+import { INTERVAL_SECONDS, type Interval, type SeriesKey } from '../../../workflows/contracts/series';
+import type { ColumnSpec, DatasetSpec, FetchContext, Page, PageRequest } from '../types';
+import { getHistorical, historicalLimitCap, UNIT_NAME, UNIT_PATH } from './client';
+import type { DataApiConfig } from './config';
+
+export const f8 = (name: string, nullable = false): ColumnSpec => ({ name, type: 'float8', nullable });
+export const i8 = (name: string, nullable = false): ColumnSpec => ({ name, type: 'int8', nullable });
+export const tsz = (name: string): ColumnSpec => ({ name, type: 'timestamptz', nullable: true });
+export const IS_FILLER: ColumnSpec = { name: 'is_filler', type: 'bool', nullable: false };
+
+export const MARKET_INSTRUMENT_INTERVAL: readonly ColumnSpec[] = [
+  { name: 'market', type: 'text', nullable: false },
+  { name: 'instrument', type: 'text', nullable: false },
+  { name: 'interval', type: 'text', nullable: false },
+];
+
+/** The wire row as the dataset's schema parses it: numbers by key, plus the keys we check. */
+export interface WireRow {
+  readonly UNIT: string;
+  readonly TIMESTAMP: number;
+  readonly MARKET: string;
+  readonly [key: string]: unknown;
+}
+
+export interface HistoricalDatasetOptions<R extends WireRow> {
+  readonly id: string;
+  readonly description: string;
+  readonly table: string;
+  /** Path prefix without the unit, e.g. `/spot/v1/historical`. */
+  readonly path: string;
+  readonly groups: string;
+  /** What the rows are, for messages. */
+  readonly what: string;
+  /** Value columns after `ts`, each with the wire key it comes from (`is_filler` is computed). */
+  readonly columns: ReadonlyArray<readonly [ColumnSpec, keyof R & string]>;
+  readonly schema: z.ZodType<R>;
+  /** Keys a row must carry (missing: contract break). */
+  readonly required: readonly string[];
+  /** Every key the endpoint is documented to send. */
+  readonly known: readonly string[];
+  /** True when the row is a filler (a period without trades/updates). */
+  isFiller(row: R): boolean;
+  /** Dataset invariants beyond timestamps. */
+  invariants(row: R): string | undefined;
+}
+
+/**
+ * Validate one page's rows and build its Arrow batch. Pure; exported for unit tests and benchmarks.
+ */
+export function mapHistoricalRows<R extends WireRow>(
+  opts: HistoricalDatasetOptions<R>,
+  rows: readonly unknown[],
+  req: PageRequest,
+  request: string,
+): Omit<Page, 'request' | 'responseSha256' | 'serverTime'> {
+  const { interval, market } = req.series;
+  const unit = UNIT_NAME[interval];
+  const valid = validateRows(rows, {
+    request,
+    what: opts.what,
+    required: opts.required,
+    known: new Set(opts.known),
+    schema: opts.schema,
+    timestamp: (r) => r.TIMESTAMP,
+    window: { from: req.from, to: req.to, step: INTERVAL_SECONDS[interval] },
+    invariants: (r) =>
+      r.UNIT !== unit
+        ? `UNIT ${r.UNIT}, expected ${unit}`
+        : r.MARKET.toLowerCase() !== market.toLowerCase()
+          ? `MARKET ${r.MARKET}, expected ${market}`
+          : opts.invariants(r),
+  });
+  const valueColumns = [...opts.columns.map(([c]) => c), IS_FILLER];
+  const b = new BatchBuilder(valueColumns, valid.rows.length);
+  const fillerCol = valueColumns.length; // ts is column 0
+  for (const row of valid.rows) {
+    const i = b.addRow();
+    b.setNumber(0, i, row.TIMESTAMP);
+    opts.columns.forEach(([, key], c) => b.setNumber(c + 1, i, row[key] as number | undefined));
+    b.setBool(fillerCol, i, opts.isFiller(row));
+  }
+  return { batch: b.finish(), quarantined: valid.quarantined, unknownFields: valid.unknownFields };
+}
+
+export function historicalDataset<R extends WireRow>(opts: HistoricalDatasetOptions<R>): DatasetSpec<DataApiConfig> {
+  const columns = [...opts.columns.map(([c]) => c), IS_FILLER];
+  return {
+    id: opts.id,
+    description: opts.description,
+    table: opts.table,
+    seriesColumns: MARKET_INSTRUMENT_INTERVAL,
+    seriesValues: (s: SeriesKey) => [s.market, s.instrument, s.interval],
+    columns,
+    intervals: ['1m', '1h', '1d'] satisfies Interval[],
+    maxPeriodsPerRequest: historicalLimitCap,
+    async fetchPage(ctx: FetchContext<DataApiConfig>, req: PageRequest): Promise<Page> {
+      const step = INTERVAL_SECONDS[req.series.interval];
+      const limit = Math.round((req.to - req.from) / step) + 1;
+      const res = await getHistorical(ctx, `${opts.path}/${UNIT_PATH[req.series.interval]}`, {
+        market: req.series.market,
+        instrument: req.series.instrument,
+        limit,
+        to_ts: req.to,
+        groups: opts.groups,
+        fill: 'true',
+      });
+      const meta = { request: res.request, responseSha256: res.responseSha256, serverTime: res.serverTime };
+      if (res.kind === 'not-trading') {
+        return {
+          ...meta,
+          batch: new BatchBuilder(columns, 0).finish(),
+          quarantined: [],
+          unknownFields: [],
+          firstAvailable: res.first,
+        };
+      }
+      return { ...meta, ...mapHistoricalRows(opts, res.rows, req, res.request) };
+    },
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * The environment every HTTP API source reads, under its own prefix:
+ * `<P>_BASE_URL`, `<P>_KEY` (the API key, a `Secret`), `<P>_TIMEOUT_MS`, `<P>_RATE_LIMITS`.
+ */
+import { z } from 'zod';
+import type { RateLimits } from '../../simulator/types';
+import { rateLimitsSchema } from '../rate-gate';
+import { Secret } from '../secret';
+
+export interface HttpSourceConfig {
+  readonly baseUrl: string;
+  readonly apiKey: Secret | undefined;
+  readonly timeoutMs: number;
+  /** The plan's limits the whole fleet keeps to, or `off`. */
+  readonly rateLimits: RateLimits | 'off';
+}
+
+export function httpSourceConfigSchema(prefix: string, defaultBaseUrl: string, defaultLimits: RateLimits) {
+  return z
+    .object({
+      [`${prefix}_BASE_URL`]: z.url({ protocol: /^https?$/ }).default(defaultBaseUrl),
+      [`${prefix}_KEY`]: z
+        .string()
+        .min(1)
+        .transform((v) => new Secret(v))
+        .optional(),
+      [`${prefix}_TIMEOUT_MS`]: z.coerce.number().int().min(100).max(600_000).default(30_000),
+      [`${prefix}_RATE_LIMITS`]: rateLimitsSchema.default(defaultLimits),
+    })
+    .transform((env): HttpSourceConfig => ({
+      baseUrl: (env[`${prefix}_BASE_URL`] as string).replace(/\/+$/, ''),
+      apiKey: env[`${prefix}_KEY`] as Secret | undefined,
+      timeoutMs: env[`${prefix}_TIMEOUT_MS`] as number,
+      rateLimits: env[`${prefix}_RATE_LIMITS`] as RateLimits | 'off',
+    }));
+}

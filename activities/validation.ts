@@ -1,0 +1,137 @@
+/**
+ * Row validation shared by every time-series dataset. Two kinds of bad data, two outcomes:
+ *
+ * - the response breaks the endpoint's **contract** (a row is not an object, a required field is
+ *   missing): the page fails with the non-retryable `ResponseSchemaError`. Nothing is written.
+ * - a **row** breaks an invariant (a value of the wrong type such as `"NaN"`, high < low, a negative
+ *   volume, a misaligned, out-of-window, duplicate or millisecond timestamp): the row goes to
+ *   quarantine with its raw JSON and the reason; the rest of the page is stored.
+ *
+ * If every row of a page (two or more) fails, the page fails with `DataInvariantError`: a whole
+ * dataset is never quarantined silently. Fields the schema does not know are reported (recorded
+ * once per dataset) and otherwise ignored.
+ */
+import type { z } from 'zod';
+import { DataInvariantError, ResponseSchemaError } from './errors';
+import type { QuarantinedRow } from './sources/types';
+
+export interface RowRules<T> {
+  /** Request description (for messages). */
+  readonly request: string;
+  /** What the rows are, for messages (`spot OHLCV`). */
+  readonly what: string;
+  /** Keys every row must carry: a missing one is a contract break. */
+  readonly required: readonly string[];
+  /** Every key the endpoint is known to send (anything else is drift). */
+  readonly known: ReadonlySet<string>;
+  /** Value types; a failure quarantines the row. */
+  readonly schema: z.ZodType<T>;
+  /** The row's period start in Unix seconds. */
+  timestamp(row: T): number;
+  /** The requested periods (inclusive) and the interval length, in seconds. */
+  readonly window: { readonly from: number; readonly to: number; readonly step: number };
+  /** Dataset invariants (OHLC ordering, non-negative volumes…): a reason, or undefined. */
+  invariants?(row: T): string | undefined;
+  /** Rows that carry no data and are dropped without a trace (e.g. the min-api's all-zero rows). */
+  skip?(raw: Record<string, unknown>): boolean;
+}
+
+export interface ValidatedRows<T> {
+  readonly rows: T[];
+  readonly quarantined: QuarantinedRow[];
+  readonly unknownFields: Array<{ field: string; sample: unknown }>;
+  readonly skipped: number;
+}
+
+/** Seconds since the epoch larger than this are milliseconds (year 5138 in seconds). */
+const MS_THRESHOLD = 1e11;
+
+export function validateRows<T>(raw: readonly unknown[], rules: RowRules<T>): ValidatedRows<T> {
+  const rows: T[] = [];
+  const quarantined: QuarantinedRow[] = [];
+  const unknown = new Map<string, unknown>();
+  let skipped = 0;
+  let prevTs = -Infinity;
+  const { from, to, step } = rules.window;
+
+  raw.forEach((item, i) => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      throw new ResponseSchemaError(`${rules.request}: ${rules.what} row ${i} is not an object`, {
+        details: { url: rules.request, row: i },
+      });
+    }
+    const obj = item as Record<string, unknown>;
+    for (const key of rules.required) {
+      if (!(key in obj)) {
+        throw new ResponseSchemaError(
+          `${rules.request}: ${rules.what} row ${i} lacks the required field ${key}: the endpoint's contract changed`,
+          { details: { url: rules.request, row: i, missing: key, keys: Object.keys(obj) } },
+        );
+      }
+    }
+    for (const key of Object.keys(obj)) if (!rules.known.has(key) && !unknown.has(key)) unknown.set(key, obj[key]);
+    if (rules.skip?.(obj)) {
+      skipped++;
+      return;
+    }
+    const quarantine = (reason: string, ts: number | null) => quarantined.push({ ts, reason, raw: item });
+    const parsed = rules.schema.safeParse(item);
+    if (!parsed.success) {
+      const issues = parsed.error.issues
+        .slice(0, 3)
+        .map((x) => `${x.path.map(String).join('.')}: ${x.message}`)
+        .join('; ');
+      const rawTs = typeof obj.TIMESTAMP === 'number' ? obj.TIMESTAMP : typeof obj.time === 'number' ? obj.time : null;
+      quarantine(`invalid value: ${issues}`, rawTs !== null && rawTs < MS_THRESHOLD ? rawTs : null);
+      return;
+    }
+    const row = parsed.data;
+    const ts = rules.timestamp(row);
+    const tsProblem =
+      ts > MS_THRESHOLD
+        ? `timestamp ${ts} is in milliseconds, seconds expected`
+        : ts % step !== 0
+          ? `timestamp ${ts} is not aligned to the ${step} s interval`
+          : ts < from || ts > to
+            ? `timestamp ${ts} is outside the requested window ${from}..${to}`
+            : ts <= prevTs
+              ? `timestamp ${ts} repeats or goes back (previous row ${prevTs})`
+              : undefined;
+    if (tsProblem !== undefined) {
+      quarantine(tsProblem, ts > MS_THRESHOLD ? Math.floor(ts / 1000) : ts);
+      return;
+    }
+    const problem = rules.invariants?.(row);
+    if (problem !== undefined) {
+      quarantine(problem, ts);
+      return;
+    }
+    prevTs = ts;
+    rows.push(row);
+  });
+
+  const considered = raw.length - skipped;
+  if (considered >= 2 && quarantined.length === considered) {
+    throw new DataInvariantError(
+      `${rules.request}: every one of ${considered} ${rules.what} rows failed validation (first: ${quarantined[0]!.reason})`,
+      { details: { url: rules.request, reasons: [...new Set(quarantined.map((q) => q.reason))].slice(0, 5) } },
+    );
+  }
+  return { rows, quarantined, unknownFields: [...unknown].map(([field, sample]) => ({ field, sample })), skipped };
+}
+
+/** OHLC ordering: low ≤ open, close ≤ high. */
+export function ohlcProblem(open: number, high: number, low: number, close: number): string | undefined {
+  if (high < low) return `high ${high} is below low ${low}`;
+  if (high < Math.max(open, close)) return `high ${high} is below open/close (${open}, ${close})`;
+  if (low > Math.min(open, close)) return `low ${low} is above open/close (${open}, ${close})`;
+  return undefined;
+}
+
+/** The first field (in order) with a negative value, as a reason. */
+export function negativeProblem(
+  values: ReadonlyArray<readonly [string, number | null | undefined]>,
+): string | undefined {
+  for (const [name, v] of values) if (typeof v === 'number' && v < 0) return `${name} is negative (${v})`;
+  return undefined;
+}

@@ -1,0 +1,73 @@
+/**
+ * `refreshReference`: take one snapshot of a reference dataset (assets, a top list, markets and
+ * instruments). If the source is rate limited the workflow waits (durable timer) and tries again.
+ */
+import { setCurrentDetails, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import type { RefreshReferenceInput, RefreshReferenceProgress } from './contracts/reference';
+import { referenceProgressQuery } from './contracts/reference';
+import { SA } from './contracts/search-attributes';
+import { referenceActivities } from './activity-profiles';
+
+function describe(input: RefreshReferenceInput, p: RefreshReferenceProgress): string {
+  const head = `**Reference refresh** ${input.source}/${input.dataset}`;
+  if (p.status === 'paused')
+    return `${head}\n\n**Paused until ${p.pausedUntil}** (resumes by itself): ${p.pauseReason}`;
+  if (p.status === 'running') return `${head}\n\nFetching the snapshot…`;
+  return [
+    head,
+    '',
+    `Snapshot of ${p.snapshotDate}: ${p.pages} page(s); assets ${p.assets}, top-list rows ${p.topList}, markets ${p.markets}, instruments ${p.instruments}; ${p.changed} row(s) new or changed`,
+  ].join('\n');
+}
+
+export async function refreshReference(input: RefreshReferenceInput): Promise<RefreshReferenceProgress> {
+  let progress: RefreshReferenceProgress = {
+    status: 'running',
+    pauses: 0,
+    pages: 0,
+    assets: 0,
+    topList: 0,
+    markets: 0,
+    instruments: 0,
+    changed: 0,
+  };
+  setHandler(referenceProgressQuery, () => progress);
+  upsertSearchAttributes([
+    { key: SA.source, value: input.source },
+    { key: SA.dataset, value: input.dataset },
+    { key: SA.kind, value: 'reference' },
+  ]);
+  setCurrentDetails(describe(input, progress));
+  const { fetchReferenceSnapshot } = referenceActivities(input.source);
+  for (;;) {
+    const r = await fetchReferenceSnapshot(input);
+    if (!r.paused) {
+      progress = {
+        ...progress,
+        status: 'completed',
+        pages: r.pages,
+        assets: r.assets,
+        topList: r.topList,
+        markets: r.markets,
+        instruments: r.instruments,
+        changed: r.changed,
+        ...(r.snapshotDate ? { snapshotDate: r.snapshotDate } : {}),
+      };
+      setCurrentDetails(describe(input, progress));
+      return progress;
+    }
+    progress = { ...progress, status: 'paused', pausedUntil: r.paused.until, pauseReason: r.paused.reason };
+    upsertSearchAttributes([{ key: SA.pausedUntil, value: new Date(r.paused.until) }]);
+    setCurrentDetails(describe(input, progress));
+    await sleep(Math.max(1_000, Date.parse(r.paused.until) - Date.now()));
+    progress = {
+      ...progress,
+      status: 'running',
+      pausedUntil: undefined,
+      pauseReason: undefined,
+      pauses: progress.pauses + 1,
+    };
+    upsertSearchAttributes([{ key: SA.pausedUntil, value: null }]);
+    setCurrentDetails(describe(input, progress));
+  }
+}
