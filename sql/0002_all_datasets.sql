@@ -128,7 +128,8 @@ CREATE TABLE schema_drift (
 );
 
 ------------------------------------------------------------------------------------------------
--- Fleet-wide rate budget: one row per source and window length, holding the current fixed
+-- Fleet-wide rate budget: one row per budget (a source, plus a fingerprint of its API key when
+-- one is used: quotas are per key) and window length, holding the current fixed
 -- window (epoch-aligned, on the database clock: one clock for every worker) and the calls
 -- granted in it. `rate_budget_acquire` grants a call only if every window has room.
 CREATE TABLE rate_budget_windows (
@@ -139,8 +140,8 @@ CREATE TABLE rate_budget_windows (
   PRIMARY KEY (source, window_seconds)
 );
 
--- A paused source: no worker calls it before paused_until (set by a 429 / quota / ban answer, by
--- an exhausted window reported in the API's headers, or by an operator).
+-- A paused source (per budget key, as above): no worker calls it before paused_until (set by a
+-- 429 / quota / ban answer, by an exhausted window reported in the API's headers, or by an operator).
 CREATE TABLE source_pauses (
   source        text        PRIMARY KEY,
   paused_until  timestamptz NOT NULL,
@@ -151,7 +152,11 @@ CREATE TABLE source_pauses (
 
 -- Returns (granted, wait_seconds, reason). granted = false with wait_seconds > 0 means: nothing
 -- was counted; try again after that long. A pause is reported with reason 'paused: …'.
+-- Guard band: no call is granted in the last p_guard_seconds of a limited window, because a call
+-- granted then could reach the API after the boundary and count in the next window there, where
+-- the budget would grant a full window again.
 CREATE FUNCTION rate_budget_acquire(p_source text, p_windows integer[], p_limits integer[],
+                                    p_guard_seconds float8 DEFAULT 0.2,
                                     OUT granted boolean, OUT wait_seconds float8, OUT reason text)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -186,6 +191,9 @@ BEGIN
         wait_seconds := start_s + w.window_seconds - now_s;
         reason := format('budget: %s calls per %s s used', lim, w.window_seconds);
       END IF;
+    ELSIF start_s + w.window_seconds - now_s < p_guard_seconds AND start_s + w.window_seconds - now_s > wait_seconds THEN
+      wait_seconds := start_s + w.window_seconds - now_s;
+      reason := coalesce(reason, 'budget: window boundary guard');
     END IF;
   END LOOP;
   IF wait_seconds > 0 THEN

@@ -27,11 +27,11 @@ export async function createWorkers(
 ): Promise<Worker[]> {
   const sources = new Map<string, SourceRuntime>(
     config.sources.map((s) => {
-      const limits = s.definition.rateLimits(s.config);
+      const budget = s.definition.budget(s.config);
       const gate =
-        limits === 'off'
+        budget.limits === 'off'
           ? OPEN_GATE
-          : new PgRateGate(pool, s.definition.id, limits, { maxInlineWaitMs: config.maxInlineWaitMs });
+          : new PgRateGate(pool, budget.key, budget.limits, { maxInlineWaitMs: config.maxInlineWaitMs });
       return [s.definition.id, { definition: s.definition, config: s.config, gate }];
     }),
   );

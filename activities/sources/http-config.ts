@@ -2,6 +2,7 @@
  * The environment every HTTP API source reads, under its own prefix:
  * `<P>_BASE_URL`, `<P>_KEY` (the API key, a `Secret`), `<P>_TIMEOUT_MS`, `<P>_RATE_LIMITS`.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { RateLimits } from '../../simulator/types';
 import { rateLimitsSchema } from '../rate-gate';
@@ -13,6 +14,17 @@ export interface HttpSourceConfig {
   readonly timeoutMs: number;
   /** The plan's limits the whole fleet keeps to, or `off`. */
   readonly rateLimits: RateLimits | 'off';
+}
+
+/**
+ * Budget key of an HTTP source: quotas are per API key, so each key gets its own budget and its
+ * own pauses (`data-api` keyless, `data-api#3f2a9c1b7d0e` with a key: a fingerprint, never the key).
+ */
+export function httpSourceBudget(sourceId: string, config: HttpSourceConfig): { key: string; limits: RateLimits | 'off' } {
+  const key = config.apiKey
+    ? `${sourceId}#${createHash('sha256').update(config.apiKey.reveal()).digest('hex').slice(0, 12)}`
+    : sourceId;
+  return { key, limits: config.rateLimits };
 }
 
 export function httpSourceConfigSchema(prefix: string, defaultBaseUrl: string, defaultLimits: RateLimits) {

@@ -186,8 +186,11 @@ export interface SourceDefinition<C = unknown> {
   readonly envPrefix: string;
   /** The API's plan limits when none are configured (the free tier: safe by default). */
   readonly defaultRateLimits: RateLimits;
-  /** The limits the fleet keeps to, from the parsed config (`off`: no budget). */
-  rateLimits(config: C): RateLimits | 'off';
+  /**
+   * The budget the fleet keeps to, from the parsed config: its key (quotas are per API key, so
+   * the source id plus a fingerprint of the key) and its limits (`off`: no budget).
+   */
+  budget(config: C): { readonly key: string; readonly limits: RateLimits | 'off' };
   /**
    * The source's own environment variables, parsed at worker boot. Secrets must be parsed into
    * `Secret` (see `workers/secret.ts`) so they never print.

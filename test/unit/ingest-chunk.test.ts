@@ -57,7 +57,7 @@ function fakeSetup(opts: { cap?: number; firstAvailable?: number; serverTime?: n
     description: 'fake',
     envPrefix: 'FAKE',
     defaultRateLimits: {},
-    rateLimits: () => 'off',
+    budget: () => ({ key: 'fake', limits: 'off' }),
     references: {},
     configSchema: undefined as never,
     datasets: { candles: dataset },

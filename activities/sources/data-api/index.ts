@@ -3,6 +3,7 @@
  * Wire format: shared/docs/api-wire-reference.md §3; datasets: docs/datasets.md.
  */
 import type { SourceDefinition } from '../types';
+import { httpSourceBudget } from '../http-config';
 import { DATA_API_FREE_TIER, dataApiConfigSchema, type DataApiConfig } from './config';
 import { futuresFundingRate, futuresOpenInterest } from './derivatives';
 import { futuresOhlcv, spotOhlcv } from './ohlcv';
@@ -13,7 +14,7 @@ export const dataApiSource: SourceDefinition<DataApiConfig> = {
   description: 'CoinDesk Data API (spot and futures market data, assets, instruments)',
   envPrefix: 'DATA_API',
   defaultRateLimits: DATA_API_FREE_TIER,
-  rateLimits: (config) => config.rateLimits,
+  budget: (config) => httpSourceBudget('data-api', config),
   configSchema: dataApiConfigSchema,
   datasets: Object.fromEntries(
     [spotOhlcv, futuresOhlcv, futuresOpenInterest, futuresFundingRate].map((d) => [d.id, d]),
