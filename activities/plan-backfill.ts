@@ -38,6 +38,8 @@ export const backfillInputSchema = z.object({
 export interface PlanResult {
   readonly plan: BackfillPlan;
   readonly series: SeriesKey;
+  /** Why the backfill starts later than `from`, if it does (listing date, the API's history depth). */
+  readonly note?: string;
   /** Where the checkpoint stands (ISO). */
   readonly cursor: string;
   readonly completed: boolean;
@@ -88,17 +90,35 @@ export function createPlanBackfill(deps: ActivityDeps) {
   return async function planBackfill(input: BackfillSeriesInput): Promise<PlanResult> {
     const now = deps.now?.() ?? Date.now();
     const { series, from, to, jobId } = normalizeBackfillInput(deps, input, now);
-    const cp = await deps.store.openCheckpoint({ jobId, series, from, to });
+    const { dataset } = resolveDataset(deps, series.source, series.dataset);
+    const step = INTERVAL_SECONDS[series.interval];
+    // Start where data can exist: the instrument's first trade (reference data), and no deeper
+    // than the API keeps this interval. The job keeps the range it was asked for.
+    const notes: string[] = [];
+    let startAt = from;
+    const floor = dataset.instrumentKind
+      ? await deps.store.instrumentFloor(series.source, dataset.instrumentKind, series.market, series.instrument)
+      : undefined;
+    if (floor !== undefined && alignDown(floor, series.interval) > startAt) {
+      startAt = alignDown(floor, series.interval);
+      notes.push(`the instrument's first trade is ${canonicalTime(floor)}`);
+    }
+    const depth = dataset.maxHistorySeconds?.(series.interval);
+    if (depth !== undefined) {
+      const oldest = alignUp(Math.floor(now / 1000) - depth, series.interval);
+      if (oldest > startAt) {
+        startAt = oldest;
+        notes.push(`the API keeps ${depth / 86_400} days of ${series.interval} history`);
+      }
+    }
+    startAt = Math.min(startAt, to);
+    const cp = await deps.store.openCheckpoint({ jobId, series, from, to, startAt });
     return {
-      plan: {
-        jobId,
-        from: canonicalTime(from),
-        to: canonicalTime(to),
-        totalPeriods: (to - from) / INTERVAL_SECONDS[series.interval],
-      },
+      plan: { jobId, from: canonicalTime(from), to: canonicalTime(to), totalPeriods: (to - from) / step },
       series,
       cursor: canonicalTime(cp.nextTs),
       completed: cp.completed || cp.nextTs >= to,
+      ...(notes.length > 0 ? { note: `starts at ${canonicalTime(startAt)}: ${notes.join('; ')}` } : {}),
     };
   };
 }

@@ -326,7 +326,7 @@ export class SimulatorCore {
       fault && (fault.kind === 'drift-new-field' || fault.kind === 'drift-missing-field' || fault.kind === 'bad-row')
         ? fault
         : undefined;
-    const routedReq: SimRequest = { ...simReq, fault: routeFault };
+    const routedReq: SimRequest = { ...simReq, fault: routeFault, usage: decision.usage };
     let response: SimResponse | undefined;
     try {
       response = await source.handle(routedReq);

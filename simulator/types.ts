@@ -92,6 +92,8 @@ export interface SimRequest {
   readonly nowSeconds: number;
   /** The fault (already counted) that applies to this request, if any, other than the ones the core handles itself. */
   readonly fault: ActiveFault | undefined;
+  /** The caller's quota usage after counting this request (for routes that report it). */
+  readonly usage?: RateUsage;
 }
 
 export interface SimResponse {

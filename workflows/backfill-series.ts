@@ -40,6 +40,7 @@ function describe(input: BackfillSeriesInput, p: BackfillProgress): string {
     ...pause,
     `Status: ${p.status}, ${p.percent}% (range ${p.from} → ${p.to})`,
     `Cursor: ${p.cursor} (everything before it is stored)`,
+    ...(p.note ? [`Note: ${p.note}`] : []),
     `Chunks ${p.chunks}, pages ${p.pages}, rows received ${p.rowsReceived}: ${p.rowsInserted} new, ${p.rowsUpdated} updated, ${p.rowsUnchanged} unchanged, ${p.rowsQuarantined ?? 0} quarantined`,
     `Waited for the source ${p.pauses ?? 0} time(s)`,
     `Run ${p.runs} of this workflow (continue-as-new keeps histories short)`,
@@ -81,6 +82,7 @@ export async function backfillSeries(input: BackfillSeriesInput): Promise<Backfi
     to: plan.to,
     cursor: planned.cursor,
     percent: percentDone(plan, planned.cursor),
+    ...(planned.note ? { note: planned.note } : {}),
   };
   upsertSearchAttributes([
     { key: SA.source, value: input.source },

@@ -28,6 +28,8 @@ export interface JobRange {
   /** Unix seconds, aligned; `to` exclusive. */
   readonly from: number;
   readonly to: number;
+  /** Where a new job's checkpoint starts (≥ from: the series' floor). @default from */
+  readonly startAt?: number;
 }
 
 export interface Lineage {
@@ -67,6 +69,8 @@ export interface WriteChunkResult {
 export interface IngestStore {
   /** Create the job's checkpoint if new; return where it stands. */
   openCheckpoint(job: JobRange): Promise<CheckpointState>;
+  /** First trade of an instrument per the `instruments` reference table (Unix seconds), if known. */
+  instrumentFloor(source: string, kind: 'spot' | 'futures', market: string, instrument: string): Promise<number | undefined>;
   writeChunk(input: WriteChunkInput): Promise<WriteChunkResult>;
 }
 
@@ -207,18 +211,32 @@ export class PgIngestStore implements IngestStore {
       const res = await this.#pool.query<{ next_ts: number; completed: boolean }>(
         `WITH ins AS (
            INSERT INTO ingest_checkpoints (job_id, source, dataset, market, instrument, interval, range_from, range_to, next_ts)
-           VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7), to_timestamp($8), to_timestamp($7))
+           VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7), to_timestamp($8), to_timestamp($9))
            ON CONFLICT (job_id) DO NOTHING
            RETURNING next_ts, completed_at)
          SELECT extract(epoch FROM next_ts)::float8 AS next_ts, completed_at IS NOT NULL AS completed FROM ins
          UNION ALL
          SELECT extract(epoch FROM next_ts)::float8, completed_at IS NOT NULL FROM ingest_checkpoints WHERE job_id = $1
          LIMIT 1`,
-        [job.jobId, s.source, s.dataset, s.market, s.instrument, s.interval, job.from, job.to],
+        [job.jobId, s.source, s.dataset, s.market, s.instrument, s.interval, job.from, job.to, job.startAt ?? job.from],
       );
       const row = res.rows[0];
       if (!row) throw new Error(`checkpoint ${job.jobId} could not be created`);
       return { nextTs: Number(row.next_ts), completed: row.completed };
+    } catch (err) {
+      throw classifyDatabaseError(err);
+    }
+  }
+
+  async instrumentFloor(source: string, kind: 'spot' | 'futures', market: string, instrument: string): Promise<number | undefined> {
+    try {
+      const res = await this.#pool.query<{ first: number | null }>(
+        `SELECT extract(epoch FROM first_trade_ts)::float8 AS first FROM instruments
+         WHERE source = $1 AND kind = $2 AND market = $3 AND instrument = $4`,
+        [source, kind, market, instrument],
+      );
+      const first = res.rows[0]?.first;
+      return first === null || first === undefined ? undefined : Number(first);
     } catch (err) {
       throw classifyDatabaseError(err);
     }

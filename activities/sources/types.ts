@@ -95,6 +95,11 @@ export interface DatasetSpec<C> {
    * `from` is clamped to it (e.g. the min-api keeps 7 days of minutes).
    */
   maxHistorySeconds?(interval: Interval): number | undefined;
+  /**
+   * Which `instruments` rows (by kind) hold this dataset's series, so a backfill can start at the
+   * instrument's first trade instead of paging through years before it.
+   */
+  readonly instrumentKind?: 'spot' | 'futures';
   fetchPage(ctx: FetchContext<C>, req: PageRequest): Promise<Page>;
 }
 

@@ -11,7 +11,7 @@ const H = 3600;
 const T0 = Date.UTC(2024, 0, 1) / 1000;
 const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
 
-function fakeSetup(opts: { cap?: number; firstAvailable?: number; serverTime?: number } = {}) {
+function fakeSetup(opts: { cap?: number; firstAvailable?: number; serverTime?: number; floor?: number; depth?: number } = {}) {
   const requests: PageRequest[] = [];
   const writes: WriteChunkInput[] = [];
   const dataset: DatasetSpec<unknown> = {
@@ -23,6 +23,8 @@ function fakeSetup(opts: { cap?: number; firstAvailable?: number; serverTime?: n
     columns: [{ name: 'v', type: 'float8', nullable: false }],
     intervals: ['1h'],
     maxPeriodsPerRequest: () => opts.cap ?? 3,
+    maxHistorySeconds: () => opts.depth,
+    instrumentKind: 'spot',
     async fetchPage(_ctx, req): Promise<Page> {
       requests.push(req);
       const b = new BatchBuilder(this.columns, 4);
@@ -64,7 +66,8 @@ function fakeSetup(opts: { cap?: number; firstAvailable?: number; serverTime?: n
     loadSimulator: () => Promise.reject(new Error('none')),
   };
   const store: IngestStore = {
-    openCheckpoint: async (job) => ({ nextTs: job.from, completed: false }),
+    openCheckpoint: async (job) => ({ nextTs: job.startAt ?? job.from, completed: false }),
+    instrumentFloor: async () => opts.floor,
     writeChunk: async (input) => {
       writes.push(input);
       const received = input.pages.reduce((n, p) => n + p.batch.numRows, 0);
@@ -185,6 +188,26 @@ describe('planBackfill (MockActivityEnvironment)', () => {
     expect(r.plan.to).toBe(iso(T0 + 1001 * H)); // end of the current period (now = T0 + 1000h)
     expect(r.plan.jobId).toBe(`backfill/fake/candles/m/I-X/1h/2024-01-01T00:00:00Z/${iso(T0 + 1001 * H)}`);
     expect(r.plan.totalPeriods).toBe(1001);
+  });
+
+  it("starts at the instrument's first trade and no deeper than the API's history, and says why", async () => {
+    const floor = fakeSetup({ floor: T0 + 10 * H + 123 });
+    const r: PlanResult = await new MockActivityEnvironment().run(floor.acts.planBackfill, {
+      ...series,
+      from: iso(T0),
+      to: iso(T0 + 100 * H),
+    });
+    expect(r.cursor).toBe(iso(T0 + 10 * H));
+    expect(r.plan.from).toBe(iso(T0)); // the job keeps the range it was asked for
+    expect(r.note).toContain("the instrument's first trade");
+    const depth = fakeSetup({ depth: 24 * H }); // now = T0 + 1000 h
+    const d: PlanResult = await new MockActivityEnvironment().run(depth.acts.planBackfill, {
+      ...series,
+      from: iso(T0),
+      to: iso(T0 + 1000 * H),
+    });
+    expect(d.cursor).toBe(iso(T0 + 976 * H));
+    expect(d.note).toContain('1 days of 1h history');
   });
 
   it('lists every input problem at once', async () => {

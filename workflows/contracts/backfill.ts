@@ -80,6 +80,8 @@ export interface BackfillProgress {
   pauseReason?: string;
   /** How many times the job waited for its source. */
   pauses?: number;
+  /** Why the job starts later than `from` (listing date, the API's history depth), if it does. */
+  note?: string;
   /** Runs of this workflow so far (1 + continue-as-new count). */
   runs: number;
 }

@@ -33,6 +33,8 @@ export interface HistoricalDatasetOptions<R extends WireRow> {
   readonly id: string;
   readonly description: string;
   readonly table: string;
+  /** Which `instruments` rows give the series' first trade (the backfill floor). */
+  readonly instrumentKind: 'spot' | 'futures';
   /** Path prefix without the unit, e.g. `/spot/v1/historical`. */
   readonly path: string;
   readonly groups: string;
@@ -100,6 +102,7 @@ export function historicalDataset<R extends WireRow>(opts: HistoricalDatasetOpti
     columns,
     intervals: ['1m', '1h', '1d'] satisfies Interval[],
     maxPeriodsPerRequest: historicalLimitCap,
+    instrumentKind: opts.instrumentKind,
     async fetchPage(ctx: FetchContext<DataApiConfig>, req: PageRequest): Promise<Page> {
       const step = INTERVAL_SECONDS[req.series.interval];
       const limit = Math.round((req.to - req.from) / step) + 1;

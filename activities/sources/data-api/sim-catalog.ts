@@ -88,11 +88,32 @@ const ASSETS = new Map<string, SimAsset>(
   ASSET_TABLE.map(([symbol, id, usd, launch]) => [symbol, { symbol, id, usd, launch: utcDay(launch) }]),
 );
 
+/**
+ * Assets the simulator knows (prices, top list, futures) but that the generated spot catalogue does not
+ * list: adding them to ASSET_TABLE would add instruments to every market. Some only trade as the
+ * RETIRED instruments below.
+ */
+const EXTRA_ASSET_TABLE: ReadonlyArray<readonly [string, number, number, string]> = [
+  ['BNB', 56, 300, '2017-07-25'],
+  ['LUNA', 57, 40, '2019-04-24'],
+  ['FTT', 58, 20, '2019-07-29'],
+  ['UST', 59, 1, '2020-09-21'],
+];
+
+const EXTRA_ASSETS = new Map<string, SimAsset>(
+  EXTRA_ASSET_TABLE.map(([symbol, id, usd, launch]) => [symbol, { symbol, id, usd, launch: utcDay(launch) }]),
+);
+
+/** Every asset with a fixed record (catalogue assets first, then the extra ones), in id order. */
+export function knownAssets(): SimAsset[] {
+  return [...ASSETS.values(), ...EXTRA_ASSETS.values()];
+}
+
 const QUOTE_ASSETS = new Set(['USD', 'EUR', 'USDT', 'USDC']);
 
 /** Asset info; unknown symbols (runtime listings) get a deterministic id and price. */
 export function simAsset(symbol: string): SimAsset {
-  const known = ASSETS.get(symbol);
+  const known = ASSETS.get(symbol) ?? EXTRA_ASSETS.get(symbol);
   if (known) return known;
   const h = hashString(`asset|${symbol}`);
   return {
@@ -145,6 +166,11 @@ export interface SimInstrument {
   readonly quoteId: number;
   /** First instant with trades (Unix seconds). Catalogue listings are day-aligned. */
   readonly listedAt: number;
+  /**
+   * Delisting instant (exclusive, day-aligned for the catalogue): no trades at or after it; the
+   * instrument is RETIRED from then on. Absent for instruments that still trade.
+   */
+  readonly retiredAt?: number;
   /** True for instruments added through the control API. */
   readonly runtime: boolean;
 }
@@ -207,6 +233,30 @@ function buildMarket(market: SimMarket): SimInstrument[] {
   return out;
 }
 
+// market, base, quote, first trading day, delisting day (exclusive)
+const RETIRED_TABLE: ReadonlyArray<readonly [SimMarket, string, string, string, string]> = [
+  ['binance', 'LUNA', 'USDT', '2020-08-21', '2022-05-13'],
+  ['kraken', 'LUNA', 'USD', '2021-06-01', '2022-05-20'],
+  ['coinbase', 'UST', 'USD', '2022-01-10', '2022-05-25'],
+  ['okex', 'FTT', 'USDT', '2019-07-30', '2022-11-15'],
+];
+
+/** The catalogue's RETIRED instruments of a market (appended after the generated ones). */
+function retiredInstruments(market: SimMarket): SimInstrument[] {
+  return RETIRED_TABLE.filter(([m]) => m === market).map(([, base, quote, listed, retired]) => ({
+    market,
+    mapped: `${base}-${quote}`,
+    native: nativeInstrumentId(market, base, quote),
+    base,
+    quote,
+    baseId: simAsset(base).id,
+    quoteId: simAsset(quote).id,
+    listedAt: utcDay(listed),
+    retiredAt: utcDay(retired),
+    runtime: false,
+  }));
+}
+
 interface MarketIndex {
   readonly list: SimInstrument[];
   readonly byMapped: Map<string, SimInstrument>;
@@ -227,7 +277,7 @@ function indexOf(list: SimInstrument[]): MarketIndex {
 function staticIndex(market: SimMarket): MarketIndex {
   let idx = STATIC_INDEX.get(market);
   if (!idx) {
-    idx = indexOf(buildMarket(market));
+    idx = indexOf([...buildMarket(market), ...retiredInstruments(market)]);
     STATIC_INDEX.set(market, idx);
   }
   return idx;
@@ -267,6 +317,8 @@ export interface ListInstrumentInput {
   readonly listedAt?: number;
   /** Native id; default: the market's naming rule. */
   readonly nativeInstrument?: string;
+  /** Delisting instant (exclusive); absent: still trading. Must be after `listedAt`. */
+  readonly retiredAt?: number;
 }
 
 /**
@@ -285,6 +337,10 @@ export function addRuntimeInstrument(input: ListInstrumentInput, nowSeconds: num
   if (staticIndex(market).byMapped.has(mapped)) throw new Error(`${market} already lists ${mapped}`);
   const listedAt = input.listedAt ?? Math.floor(nowSeconds / 60) * 60;
   if (!Number.isInteger(listedAt) || listedAt < 0) throw new Error(`listedAt must be a Unix timestamp in seconds`);
+  const { retiredAt } = input;
+  if (retiredAt !== undefined && (!Number.isInteger(retiredAt) || retiredAt <= listedAt)) {
+    throw new Error(`retiredAt must be a Unix timestamp in seconds after listedAt (${listedAt})`);
+  }
   const instrument: SimInstrument = {
     market,
     mapped,
@@ -294,6 +350,7 @@ export function addRuntimeInstrument(input: ListInstrumentInput, nowSeconds: num
     baseId: simAsset(base).id,
     quoteId: simAsset(quote).id,
     listedAt,
+    ...(retiredAt !== undefined ? { retiredAt } : {}),
     runtime: true,
   };
   const list = (runtimeInstruments.get(market) ?? []).filter((i) => i.mapped !== mapped);
@@ -305,4 +362,15 @@ export function addRuntimeInstrument(input: ListInstrumentInput, nowSeconds: num
 /** Removes every runtime listing. */
 export function resetRuntimeInstruments(): void {
   runtimeInstruments.clear();
+}
+
+export type InstrumentStatus = 'ACTIVE' | 'RETIRED' | 'EXPIRED';
+
+/**
+ * An instrument's status as of `nowSeconds`, or undefined while it is not listed yet (the reference
+ * endpoints leave it out then). RETIRED from `retiredAt` on.
+ */
+export function spotInstrumentStatus(inst: SimInstrument, nowSeconds: number): InstrumentStatus | undefined {
+  if (nowSeconds < inst.listedAt) return undefined;
+  return inst.retiredAt !== undefined && nowSeconds >= inst.retiredAt ? 'RETIRED' : 'ACTIVE';
 }

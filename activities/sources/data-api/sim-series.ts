@@ -94,7 +94,7 @@ function round8(x: number): number {
 }
 
 /** Smooth value noise in [-1, 1] at coordinate u (lattice every 1.0). */
-function valueNoise(seed: number, salt: number, u: number): number {
+export function valueNoise(seed: number, salt: number, u: number): number {
   const n = Math.floor(u);
   const f = u - n;
   const s = f * f * (3 - 2 * f);
@@ -104,7 +104,7 @@ function valueNoise(seed: number, salt: number, u: number): number {
 }
 
 /** An asset's log-price deviation from its centre price at Unix second t (about ±1.2 at most). */
-function logPath(seed: number, t: number): number {
+export function logPath(seed: number, t: number): number {
   let x = 0;
   let salt = 0;
   for (const [period, amplitude] of OCTAVES) x += amplitude * valueNoise(seed, salt++, t / period);
@@ -119,6 +119,16 @@ function assetAmplitude(symbol: string): number {
   if (STABLECOINS.has(symbol)) return 0.003;
   if (symbol === 'EUR' || symbol === 'GBP') return 0.1;
   return 1;
+}
+
+/**
+ * An asset's synthetic USD price at Unix second t (unrounded): the same path every `X-USD` spot
+ * series follows (minus its small market-specific wiggle). Used for the asset top list and metadata.
+ */
+export function assetUsdPrice(symbol: string, t: number): number {
+  const amplitude = assetAmplitude(symbol);
+  const x = amplitude === 0 ? 0 : amplitude * logPath(hashString(`asset-path|${symbol}`), t);
+  return simAsset(symbol).usd * Math.exp(x);
 }
 
 /** One instrument's series at one interval. Cheap to construct; holds no per-period state. */
@@ -185,6 +195,33 @@ export class SpotSeries {
   /** Whether period `idx` (start / periodSeconds) has no trades. The first period always trades. */
   isFiller(idx: number): boolean {
     return idx > this.#firstIdx && uniformAt(this.#seriesSeed, idx, S_FILLER) < FILLER_SHARE[this.interval];
+  }
+
+  /**
+   * Timestamp of the last trade at or before Unix second t (undefined when none yet): what the
+   * provisional candle containing t reports as LAST_TRADE_TIMESTAMP, else the last trade of the
+   * latest earlier period with trades.
+   */
+  lastTradeAtOrBefore(t: number): number | undefined {
+    const L = this.periodSeconds;
+    let idx = Math.floor(t / L);
+    if (idx < this.#firstIdx) return undefined;
+    if (!this.isFiller(idx)) {
+      const elapsed = t - idx * L;
+      if (elapsed >= this.#firstOff(idx)) return idx * L + Math.min(this.#lastOff(idx), elapsed);
+    }
+    for (idx -= 1; idx >= this.#firstIdx; idx--) if (!this.isFiller(idx)) return idx * L + this.#lastOff(idx);
+    return undefined;
+  }
+
+  /**
+   * A closed-form estimate of the number of trades in [from, to) (not the sum of the served rows,
+   * which would cost O(periods)): the series' mean trade rate times the traded share of the time.
+   */
+  estimatedTrades(from: number, to: number): number {
+    const start = Math.max(from, this.firstStart);
+    if (to <= start) return 0;
+    return Math.round(this.#tradesPerMinute * ((to - start) / 60) * (1 - FILLER_SHARE[this.interval]));
   }
 
   #firstOff(idx: number): number {
