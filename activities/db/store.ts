@@ -70,7 +70,12 @@ export interface IngestStore {
   /** Create the job's checkpoint if new; return where it stands. */
   openCheckpoint(job: JobRange): Promise<CheckpointState>;
   /** First trade of an instrument per the `instruments` reference table (Unix seconds), if known. */
-  instrumentFloor(source: string, kind: 'spot' | 'futures', market: string, instrument: string): Promise<number | undefined>;
+  instrumentFloor(
+    source: string,
+    kind: 'spot' | 'futures',
+    market: string,
+    instrument: string,
+  ): Promise<number | undefined>;
   writeChunk(input: WriteChunkInput): Promise<WriteChunkResult>;
 }
 
@@ -228,7 +233,12 @@ export class PgIngestStore implements IngestStore {
     }
   }
 
-  async instrumentFloor(source: string, kind: 'spot' | 'futures', market: string, instrument: string): Promise<number | undefined> {
+  async instrumentFloor(
+    source: string,
+    kind: 'spot' | 'futures',
+    market: string,
+    instrument: string,
+  ): Promise<number | undefined> {
     try {
       const res = await this.#pool.query<{ first: number | null }>(
         `SELECT extract(epoch FROM first_trade_ts)::float8 AS first FROM instruments

@@ -20,7 +20,10 @@ export interface HttpSourceConfig {
  * Budget key of an HTTP source: quotas are per API key, so each key gets its own budget and its
  * own pauses (`data-api` keyless, `data-api#3f2a9c1b7d0e` with a key: a fingerprint, never the key).
  */
-export function httpSourceBudget(sourceId: string, config: HttpSourceConfig): { key: string; limits: RateLimits | 'off' } {
+export function httpSourceBudget(
+  sourceId: string,
+  config: HttpSourceConfig,
+): { key: string; limits: RateLimits | 'off' } {
   const key = config.apiKey
     ? `${sourceId}#${createHash('sha256').update(config.apiKey.reveal()).digest('hex').slice(0, 12)}`
     : sourceId;

@@ -11,7 +11,9 @@ const H = 3600;
 const T0 = Date.UTC(2024, 0, 1) / 1000;
 const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
 
-function fakeSetup(opts: { cap?: number; firstAvailable?: number; serverTime?: number; floor?: number; depth?: number } = {}) {
+function fakeSetup(
+  opts: { cap?: number; firstAvailable?: number; serverTime?: number; floor?: number; depth?: number } = {},
+) {
   const requests: PageRequest[] = [];
   const writes: WriteChunkInput[] = [];
   const dataset: DatasetSpec<unknown> = {
