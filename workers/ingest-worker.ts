@@ -35,7 +35,11 @@ export async function createWorkers(
       return [s.definition.id, { definition: s.definition, config: s.config, gate }];
     }),
   );
-  const activities = createActivities({ store: new PgIngestStore(pool), references: new PgReferenceStore(pool), sources });
+  const activities = createActivities({
+    store: new PgIngestStore(pool),
+    references: new PgReferenceStore(pool),
+    sources,
+  });
   const workers: Worker[] = [];
   if (config.runWorkflows) {
     workers.push(
