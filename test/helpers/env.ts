@@ -13,11 +13,18 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { createPool } from '../../activities/db/pool';
 import { SimulatorControl } from '../../simulator/control-client';
+import type { FaultSpec } from '../../simulator/types';
 import { loadConfig } from '../../workers/config';
 import { createWorkers } from '../../workers/ingest-worker';
 
 export interface TestEnv {
   readonly name: string;
+  /**
+   * Add a simulator fault owned by this test env; `clearFaults()` removes exactly those (the
+   * simulator is shared with other test files running at the same time).
+   */
+  addFault(spec: FaultSpec): Promise<void>;
+  clearFaults(): Promise<void>;
   readonly client: Client;
   readonly pool: pg.Pool;
   readonly sim: SimulatorControl;
@@ -43,11 +50,19 @@ export async function openTestEnv(name: string): Promise<TestEnv> {
     INGEST_MIGRATE: 'false',
     LOG_LEVEL: 'WARN',
   };
+  const sim = new SimulatorControl(inject('simulatorUrl'));
+  const faults: string[] = [];
   return {
     name,
+    async addFault(spec) {
+      faults.push((await sim.addFault(spec)).id);
+    },
+    async clearFaults() {
+      for (const id of faults.splice(0)) await sim.removeFault(id);
+    },
     client,
     pool,
-    sim: new SimulatorControl(inject('simulatorUrl')),
+    sim,
     taskQueue,
     workerEnv,
     async close() {

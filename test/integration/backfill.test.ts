@@ -178,13 +178,13 @@ describe('backfillSeries on real Temporal + PostgreSQL + simulator', () => {
     await env.sim.addFault({
       kind: 'server-error',
       source: 'data-api',
-      params: { instrument: s.instrument },
+      params: { instrument: s.instrument, market: s.market },
       count: 2,
     });
     await env.sim.addFault({
       kind: 'rate-limit',
       source: 'data-api',
-      params: { instrument: s.instrument },
+      params: { instrument: s.instrument, market: s.market },
       count: 3,
       retryAfterSeconds: 1,
     });
@@ -215,7 +215,7 @@ describe('backfillSeries on real Temporal + PostgreSQL + simulator', () => {
     const faultId = await env.sim.addFault({
       kind: 'malformed',
       source: 'data-api',
-      params: { instrument: s.instrument },
+      params: { instrument: s.instrument, market: s.market },
     });
     const workflowId = backfillWorkflowId(s, sec(from), sec(to));
     const err = await runBackfill(input(s, from, to)).catch((e: unknown) => e);
@@ -249,7 +249,7 @@ describe('backfillSeries on real Temporal + PostgreSQL + simulator', () => {
     const poison = await env.sim.addFault({
       kind: 'drift-missing-field',
       source: 'data-api',
-      params: { instrument: s.instrument, to_ts: page2ToTs },
+      params: { instrument: s.instrument, market: s.market, to_ts: page2ToTs },
     });
     const workflowId = backfillWorkflowId(s, sec(from), sec(to));
     const err = await runBackfill(input(s, from, to, { pagesPerActivity: 1 })).catch((e: unknown) => e);
@@ -309,7 +309,7 @@ describe('crash safety', () => {
     const slow = await env.sim.addFault({
       kind: 'slow',
       source: 'data-api',
-      params: { instrument: s.instrument },
+      params: { instrument: s.instrument, market: s.market },
       delayMs: 700,
     });
     // The workers hold an API key: it must reach the API and nothing else (logs, history).
