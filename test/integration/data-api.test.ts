@@ -18,6 +18,8 @@ import {
   listingTimestamp,
 } from '../../activities/sources/data-api/simulator';
 import { listInstruments } from '../../activities/sources/data-api/sim-catalog';
+import { httpSourceBudget } from '../../activities/sources/http-config';
+import { Secret } from '../../activities/secret';
 import { listFuturesInstruments } from '../../activities/sources/data-api/sim-futures-catalog';
 import { BAD_ROW_KINDS } from '../../simulator/types';
 import type { BackfillSeriesInput, BackfillSeriesResult } from '../../workflows/contracts/backfill';
@@ -29,6 +31,13 @@ import { expectedTableRows, storedTableRows, tableColumns } from '../helpers/tab
 const sec = (iso: string) => Date.parse(iso) / 1000;
 const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
 const API_KEY = 'data-api-tests-key';
+/** This file's budget (and pause) key: the source plus a fingerprint of its API key. */
+const BUDGET_KEY = httpSourceBudget('data-api', {
+  baseUrl: '',
+  apiKey: new Secret(API_KEY),
+  timeoutMs: 0,
+  rateLimits: 'off',
+}).key;
 
 let env: TestEnv;
 let workers: RunningWorkers;
@@ -268,7 +277,7 @@ describe('faults: each has its documented outcome, nothing lost, nothing invalid
     const result = await backfill(s, from, to);
     expect(result.status).toBe('completed');
     expect(result.pauses).toBe(1);
-    const pause = await env.pool.query(`SELECT reason FROM source_pauses WHERE source LIKE 'data-api#%'`);
+    const pause = await env.pool.query(`SELECT reason FROM source_pauses WHERE source = $1`, [BUDGET_KEY]);
     expect(pause.rows[0].reason).toMatch(kind === 'ban' ? /blocked|banned|Retry/i : /hard blocked/);
     const { expected, stored } = await compare(FUNDING, s, from, to);
     expect(stored).toEqual(expected);
