@@ -12,7 +12,10 @@ import type { HttpResponse } from '../../http';
 import { checkResponse } from './errors';
 import { historicalEnvelopeSchema } from './schemas';
 import { mapHistoricalRows } from './historical';
-import { spotOhlcv, spotOhlcvOptions } from './ohlcv';
+import { futuresOhlcvOptions, spotOhlcv, spotOhlcvOptions } from './ohlcv';
+import { fundingRateOptions, openInterestOptions } from './derivatives';
+import { dataApiSource } from './index';
+import { OPEN_GATE } from '../../rate-gate';
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 
@@ -206,5 +209,79 @@ describe('Data API response classification', () => {
     expect(historicalEnvelopeSchema.safeParse({ Data: {}, Err: {} }).success).toBe(false);
     expect(historicalEnvelopeSchema.safeParse({ Data: [] }).success).toBe(false);
     expect(historicalEnvelopeSchema.safeParse({ Data: [], Err: {} }).success).toBe(true);
+  });
+});
+
+describe('Data API parsers on the wire reference examples (fixtures)', () => {
+  const rows = (name: string) => (JSON.parse(fixture(name)) as { Data: Array<Record<string, unknown>> }).Data;
+  const page = (opts: Parameters<typeof mapHistoricalRows>[0], name: string, market: string, interval: '1m' | '1d') => {
+    const data = rows(name);
+    const ts = data.map((r) => r.TIMESTAMP as number);
+    return mapHistoricalRows(
+      opts,
+      data,
+      { series: { ...series, market, interval }, from: Math.min(...ts), to: Math.max(...ts) },
+      name,
+    );
+  };
+
+  it('futures rows with and without *_TRADE_* keys: both stored, the second a filler; every key known', () => {
+    const p = page(futuresOhlcvOptions, 'futures-minute-uni-usd.json', 'binance', '1m');
+    expect(p.quarantined).toEqual([]);
+    expect(p.unknownFields).toEqual([]);
+    expect(p.batch.numRows).toBe(2);
+    expect(p.batch.getChild('is_filler')!.toArray()).toEqual([false, true]);
+    expect(p.batch.getChild('number_of_contracts')!.toArray()).toEqual(Float64Array.from([412, 0]));
+    expect(p.batch.getChild('first_trade_ts')!.get(1)).toBeNull();
+  });
+
+  it('the documented funding-rate row', () => {
+    const p = page(fundingRateOptions, 'funding-rate-day-hyperliquid.json', 'hyperliquid', '1d');
+    expect(p.quarantined).toEqual([]);
+    expect(p.unknownFields).toEqual([]);
+    expect(p.batch.get(0)!.toJSON()).toMatchObject({
+      ts: 1750032000,
+      interval_ms: 3600000,
+      open: 0.0000125,
+      high: 0.0000394887,
+      close: 0.0000125,
+      total_updates: 4979,
+      is_filler: false,
+    });
+  });
+
+  it('an open-interest row with every documented field', () => {
+    const p = page(openInterestOptions, 'open-interest-day-binance.json', 'binance', '1d');
+    expect(p.quarantined).toEqual([]);
+    expect(p.unknownFields).toEqual([]);
+    expect(p.batch.get(0)!.toJSON()).toMatchObject({
+      open_settlement: 78622.133,
+      open_quote: 8298451436.85,
+      total_updates: 28795,
+    });
+  });
+
+  it('a top-list page: assets and ranks; LAUNCH_DATE as a date', async () => {
+    const spec = dataApiSource.references['assets-top-list']!;
+    const body = fixture('top-list-page-1.json');
+    const ctx = {
+      config: { baseUrl: 'http://fixture.invalid', apiKey: undefined, timeoutMs: 1_000, rateLimits: 'off' as const },
+      signal: new AbortController().signal,
+      gate: OPEN_GATE,
+    };
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = async () => new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
+    try {
+      const page = await spec.fetchPage(ctx, spec.paramsSchema.parse({ maxPages: 1, pageSize: 10 }), undefined);
+      expect(page.topList!.map((t) => [t.rank, t.symbol, t.assetId])).toEqual([
+        [1, 'BTC', '1'],
+        [2, 'ETH', '2'],
+      ]);
+      expect(page.assets![0]).toMatchObject({ symbol: 'BTC', launchDate: '2009-01-03', marketCapUsd: 2081998372519.2 });
+      expect(page.assets![0]!.attributes).toMatchObject({ ID_LEGACY: 1182, URI: 'bitcoin' });
+      expect(page.next).toBeUndefined();
+    } finally {
+      globalThis.fetch = realFetch;
+    }
   });
 });
