@@ -25,7 +25,8 @@ import { BAD_ROW_KINDS } from '../../simulator/types';
 import type { BackfillSeriesInput, BackfillSeriesResult } from '../../workflows/contracts/backfill';
 import { backfillWorkflowId, referenceWorkflowId } from '../../workflows/contracts/ids';
 import type { Interval, SeriesKey } from '../../workflows/contracts/series';
-import { openTestEnv, startWorkers, type RunningWorkers, type TestEnv } from '../helpers/env';
+import { openTestEnv, startWorkers, waitFor, type RunningWorkers, type TestEnv } from '../helpers/env';
+import { progressQuery } from '../../workflows/contracts/backfill';
 import { expectedTableRows, storedTableRows, tableColumns } from '../helpers/tables';
 
 const sec = (iso: string) => Date.parse(iso) / 1000;
@@ -270,7 +271,7 @@ describe('faults: each has its documented outcome, nothing lost, nothing invalid
     await env.addFault({
       kind,
       source: 'data-api',
-      params: { instrument: s.instrument },
+      params: { instrument: s.instrument, market: s.market },
       count: 1,
       retryAfterSeconds: 2,
     });
@@ -281,6 +282,56 @@ describe('faults: each has its documented outcome, nothing lost, nothing invalid
     expect(pause.rows[0].reason).toMatch(kind === 'ban' ? /blocked|banned|Retry/i : /hard blocked/);
     const { expected, stored } = await compare(FUNDING, s, from, to);
     expect(stored).toEqual(expected);
+  });
+});
+
+describe('a pause is visible while it lasts', () => {
+  it('progress query and the IngestPausedUntil search attribute show it; both clear when it resumes', async () => {
+    const from = sec('2024-03-01T00:00:00Z');
+    const to = sec('2024-03-11T00:00:00Z');
+    const s = series(SPOT, 'bitfinex', listInstruments('bitfinex').filter((i) => i.listedAt < from)[4]!.mapped, '1h');
+    await env.addFault({
+      kind: 'ban',
+      source: 'data-api',
+      params: { instrument: s.instrument, market: s.market },
+      count: 1,
+      retryAfterSeconds: 8,
+    });
+    const workflowId = backfillWorkflowId(s, from, to);
+    const handle = await env.client.workflow.start('backfillSeries', {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [{ ...s, from: iso(from), to: iso(to) }],
+    });
+    const paused = await waitFor(
+      async () => {
+        const p = await handle.query(progressQuery);
+        return p.status === 'paused' ? p : undefined;
+      },
+      20_000,
+      'the paused status',
+    );
+    expect(Date.parse(paused.pausedUntil!)).toBeGreaterThan(Date.now());
+    expect(paused.pauseReason).toMatch(/data-api answered/);
+    // What the runbook tells the operator to run (here through the SDK; same visibility query).
+    const query = `WorkflowId = '${workflowId}' AND IngestPausedUntil IS NOT NULL AND ExecutionStatus = 'Running'`;
+    await waitFor(
+      async () => {
+        for await (const wf of env.client.workflow.list({ query })) if (wf.workflowId === workflowId) return true;
+        return false;
+      },
+      10_000,
+      'visibility to list the paused workflow',
+    );
+    const result = await handle.result();
+    expect(result).toMatchObject({ status: 'completed', pauses: 1 });
+    expect(result.pausedUntil).toBeUndefined();
+    await waitFor(
+      async () =>
+        (await env.client.workflow.count(`WorkflowId = '${workflowId}' AND IngestPausedUntil IS NOT NULL`)).count === 0,
+      10_000,
+      'the search attribute to be removed',
+    );
   });
 });
 

@@ -51,7 +51,8 @@ async function throwawayDatabase(url: string): Promise<string> {
 }
 
 export async function setup(project: TestProject): Promise<void> {
-  const dataDir = path.resolve('.data/test');
+  // INTEGRATION_DATA_DIR lets two suites run side by side (each stack owns its data dir).
+  const dataDir = path.resolve(process.env.INTEGRATION_DATA_DIR ?? '.data/test');
   // A fresh private cluster every run: no rows or checkpoints survive from an earlier run.
   // (Only the cluster: run/ keeps the pid files the stack uses to clean up after a crashed run.)
   rmSync(path.join(dataDir, 'pg'), { recursive: true, force: true });
