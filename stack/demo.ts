@@ -11,7 +11,17 @@ import { DEFAULT_TASK_QUEUE } from '../workflows/contracts/task-queues';
 import { consoleStackLog, runMain, sleep } from './cli-support';
 import { startStack } from './index';
 import { REPO_ROOT } from './processes';
-import { demoBackfills, label, readProgress, shortProgress, startBackfill } from './jobs';
+import {
+  countStoredRows,
+  demoBackfills,
+  demoReferences,
+  describeReference,
+  label,
+  readProgress,
+  refreshReferences,
+  shortProgress,
+  startBackfill,
+} from './jobs';
 
 async function main(): Promise<number> {
   const started = Date.now();
@@ -31,6 +41,8 @@ async function main(): Promise<number> {
   const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 2 });
   try {
     const client = new Client({ connection, namespace: stack.namespace });
+    const refs = await refreshReferences(client, DEFAULT_TASK_QUEUE, demoReferences());
+    for (const r of refs) console.log(`[reference] ${r.workflowId}: ${describeReference(r.result)}`);
     const requests = demoBackfills();
     const jobs = await Promise.all(requests.map((r) => startBackfill(client, DEFAULT_TASK_QUEUE, r)));
     const backfillStarted = Date.now();
@@ -46,14 +58,7 @@ async function main(): Promise<number> {
     const finished = await results;
     const backfillSeconds = (Date.now() - backfillStarted) / 1000;
     let rows = 0;
-    for (const r of requests) {
-      const res = await pool.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM spot_ohlcv WHERE market = $1 AND instrument = $2 AND interval = $3
-           AND ts >= $4::timestamptz AND ts < $5::timestamptz`,
-        [r.market, r.instrument, r.interval, r.from, r.to],
-      );
-      rows += res.rows[0]!.n;
-    }
+    for (const r of requests) rows += await countStoredRows(pool, r);
     const summary = {
       series: requests.length,
       rows,
@@ -62,6 +67,7 @@ async function main(): Promise<number> {
       rowsPerSecond: Math.round(rows / backfillSeconds),
       pages: finished.reduce((n, p) => n + p.pages, 0),
       rowsInserted: finished.reduce((n, p) => n + p.rowsInserted, 0),
+      references: refs.map((r) => r.workflowId),
       workflows: jobs.map((j) => j.workflowId),
       database: stack.databaseUrl,
     };

@@ -4,11 +4,15 @@
  * progress read from each workflow's `progress` query.
  */
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type pg from 'pg';
+import { findSource } from '../activities/sources/index';
 import type { BackfillProgress, BackfillSeriesInput } from '../workflows/contracts/backfill';
 import { progressQuery } from '../workflows/contracts/backfill';
-import { backfillWorkflowId } from '../workflows/contracts/ids';
+import { backfillWorkflowId, referenceWorkflowId } from '../workflows/contracts/ids';
+import type { RefreshReferenceProgress } from '../workflows/contracts/reference';
 import { alignDown, alignUp, type Interval, type SeriesKey } from '../workflows/contracts/series';
 import type { backfillSeries } from '../workflows/backfill-series';
+import type { refreshReference } from '../workflows/refresh-reference';
 
 export interface BackfillRequest extends SeriesKey {
   /** ISO-8601; floored to the interval. */
@@ -68,13 +72,17 @@ export async function startBackfill(client: Client, taskQueue: string, r: Backfi
 }
 
 export function label(r: SeriesKey): string {
-  return `${r.market} ${r.instrument} ${r.interval}`;
+  return `${r.dataset} ${r.market} ${r.instrument} ${r.interval}`;
 }
 
 export function describeProgress(p: BackfillProgress | undefined): string {
   if (!p) return 'waiting for a worker';
   if (p.status === 'planning') return 'planning';
   return `${String(p.percent).padStart(3)}%  rows ${p.rowsReceived} (new ${p.rowsInserted})  pages ${p.pages}  cursor ${p.cursor ?? '-'}`;
+}
+
+export function describeReference(p: RefreshReferenceProgress): string {
+  return `snapshot of ${p.snapshotDate}: ${p.assets} assets, ${p.topList} ranked, ${p.markets} markets, ${p.instruments} instruments (${p.changed} new or changed)`;
 }
 
 /** A few characters: `waiting`, `planning` or the percentage. */
@@ -92,24 +100,88 @@ export async function readProgress(b: StartedBackfill): Promise<BackfillProgress
   }
 }
 
-/** A few series with ranges ending at the start of today (UTC), so IDs are stable within a day. */
+/**
+ * The embedded default's series: a few per dataset, with ranges ending at the start of today
+ * (UTC) so their IDs are stable within a day.
+ */
 export function demoBackfills(now = Date.now()): BackfillRequest[] {
   const today = alignDown(Math.floor(now / 1000), '1d');
   const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
-  const days = (n: number) => iso(today - n * 86_400);
-  const s = (market: string, instrument: string, interval: Interval, fromDaysAgo: number): BackfillRequest => ({
-    source: 'data-api',
-    dataset: 'spot-ohlcv',
+  const s = (
+    source: string,
+    dataset: string,
+    market: string,
+    instrument: string,
+    interval: Interval,
+    fromDaysAgo: number,
+  ): BackfillRequest => ({
+    source,
+    dataset,
     market,
     instrument,
     interval,
-    from: days(fromDaysAgo),
+    from: iso(today - fromDaysAgo * 86_400),
     to: iso(today),
   });
   return [
-    s('kraken', 'BTC-USD', '1h', 180),
-    s('coinbase', 'ETH-USD', '1h', 180),
-    s('binance', 'SOL-USDT', '1m', 3),
-    s('bitstamp', 'LTC-USD', '1d', 3 * 365),
+    s('data-api', 'spot-ohlcv', 'kraken', 'BTC-USD', '1h', 180),
+    s('data-api', 'spot-ohlcv', 'coinbase', 'ETH-USD', '1h', 180),
+    s('data-api', 'spot-ohlcv', 'binance', 'SOL-USDT', '1m', 3),
+    s('data-api', 'spot-ohlcv', 'bitstamp', 'LTC-USD', '1d', 3 * 365),
+    s('data-api', 'futures-ohlcv', 'binance', 'BTC-USDT-VANILLA-PERPETUAL', '1h', 60),
+    s('data-api', 'futures-open-interest', 'binance', 'BTC-USDT-VANILLA-PERPETUAL', '1h', 60),
+    s('data-api', 'futures-funding-rate', 'bybit', 'ETH-USDT-VANILLA-PERPETUAL', '1h', 60),
   ];
+}
+
+/** Reference snapshots the embedded default takes first (instruments give backfills their floor). */
+export function demoReferences(): Array<{ source: string; dataset: string; params: Record<string, unknown> }> {
+  return [
+    {
+      source: 'data-api',
+      dataset: 'spot-instruments',
+      params: { markets: ['kraken', 'coinbase', 'binance', 'bitstamp'] },
+    },
+    { source: 'data-api', dataset: 'futures-instruments', params: { markets: ['binance', 'bybit'] } },
+    { source: 'data-api', dataset: 'assets-top-list', params: { maxPages: 1 } },
+  ];
+}
+
+/** Start (or attach to) today's snapshot of each reference dataset and wait for them. */
+export async function refreshReferences(
+  client: Client,
+  taskQueue: string,
+  refs: ReturnType<typeof demoReferences>,
+): Promise<Array<{ workflowId: string; result: RefreshReferenceProgress }>> {
+  const day = new Date().toISOString().slice(0, 10);
+  return Promise.all(
+    refs.map(async (r) => {
+      const workflowId = referenceWorkflowId(r.source, r.dataset, day);
+      try {
+        await client.workflow.start<typeof refreshReference>('refreshReference', {
+          taskQueue,
+          workflowId,
+          args: [r],
+          staticSummary: `Reference snapshot ${r.source}/${r.dataset} of ${day}`,
+        });
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+      return { workflowId, result: await client.workflow.getHandle<typeof refreshReference>(workflowId).result() };
+    }),
+  );
+}
+
+/** Rows stored for a backfill request's series and range, counted in its dataset's table. */
+export async function countStoredRows(pool: pg.Pool, r: BackfillRequest): Promise<number> {
+  const dataset = findSource(r.source)?.datasets[r.dataset];
+  if (!dataset) throw new Error(`unknown dataset ${r.source}/${r.dataset}`);
+  const cols = dataset.seriesColumns.map((c) => c.name);
+  const where = cols.map((c, i) => `"${c}" = $${i + 1}`).join(' AND ');
+  const res = await pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM "${dataset.table}"
+     WHERE ${where} AND ts >= $${cols.length + 1}::timestamptz AND ts < $${cols.length + 2}::timestamptz`,
+    [...dataset.seriesValues(r), r.from, r.to],
+  );
+  return res.rows[0]!.n;
 }

@@ -8,7 +8,17 @@ import { Client, Connection } from '@temporalio/client';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contracts/task-queues';
 import { consoleStackLog, interrupted, runMain, sleep } from './cli-support';
 import { startStack } from './index';
-import { demoBackfills, describeProgress, label, readProgress, startBackfill, type StartedBackfill } from './jobs';
+import {
+  demoBackfills,
+  demoReferences,
+  describeProgress,
+  describeReference,
+  label,
+  readProgress,
+  refreshReferences,
+  startBackfill,
+  type StartedBackfill,
+} from './jobs';
 
 async function main(): Promise<number> {
   const { log, shuttingDown } = consoleStackLog();
@@ -21,6 +31,10 @@ async function main(): Promise<number> {
   const connection = await Connection.connect({ address: stack.temporalAddress });
   try {
     const client = new Client({ connection, namespace: stack.namespace });
+    console.log('\nReference data first (instruments give backfills their listing dates):');
+    for (const r of await refreshReferences(client, DEFAULT_TASK_QUEUE, demoReferences())) {
+      console.log(`  ${r.workflowId}: ${describeReference(r.result)}`);
+    }
     const jobs: StartedBackfill[] = [];
     for (const r of demoBackfills()) jobs.push(await startBackfill(client, DEFAULT_TASK_QUEUE, r));
     console.log(
@@ -35,7 +49,7 @@ async function main(): Promise<number> {
       while (!allDone) {
         const states = await Promise.all(jobs.map(readProgress));
         states.forEach((p, k) => {
-          const line = `${label(jobs[k]!.request).padEnd(22)} ${describeProgress(p)}`;
+          const line = `${label(jobs[k]!.request).padEnd(58)} ${describeProgress(p)}`;
           if (last.get(jobs[k]!.workflowId) !== line) console.log(line);
           last.set(jobs[k]!.workflowId, line);
         });
