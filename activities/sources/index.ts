@@ -4,8 +4,9 @@
  */
 import type { SourceDefinition } from './types';
 import { dataApiSource } from './data-api/index';
+import { minApiSource } from './min-api/index';
 
-export const SOURCES: ReadonlyArray<SourceDefinition<any>> = [dataApiSource]; // eslint-disable-line @typescript-eslint/no-explicit-any
+export const SOURCES: ReadonlyArray<SourceDefinition<any>> = [dataApiSource, minApiSource]; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export function findSource(id: string): SourceDefinition<unknown> | undefined {
   return SOURCES.find((s) => s.id === id);

@@ -1,0 +1,95 @@
+/**
+ * min-api answers → the shared error classes (api-wire-reference §2.4, §2.5). The only place that
+ * reads this API's error wire format.
+ *
+ * The min-api reports errors with **HTTP 200** and `"Response":"Error"` plus a `Type`:
+ * - 99: over a quota window (`RateLimit` usage) or a temporary ban (`Cooldown` seconds)
+ * - 1: `You need a valid auth key…` (auth) — or, on older servers, "market does not exist"
+ * - 2: a bad parameter (`ParamWithError`) or a market that does not exist for the pair
+ * - 0: `Path does not exist`
+ * Non-200 answers (a proxy's 502 page, a 401 pointing to CoinDesk) are classified by status, with
+ * the JSON body's message when there is one.
+ */
+import {
+  MalformedResponseError,
+  RateLimitedError,
+  SourceAuthError,
+  SourceRequestError,
+  SourceUnavailableError,
+  type IngestError,
+} from '../../errors';
+import { exhaustedWindows, parseRetryAfter, tryParseJson, type HttpResponse } from '../../http';
+import { errorEnvelopeSchema, type ErrorEnvelope } from './schemas';
+
+/** Messages that mean the key is missing or not accepted (any `Type` but 99). */
+const AUTH_MESSAGE = /(auth|api)[ _-]?key|unauthori[sz]ed|authenticat/i;
+
+/** Seconds until every exhausted window (per `X-RateLimit-*-All`, only sent with a key) has reset. */
+function exhaustedWindowReset(res: HttpResponse): number | undefined {
+  const windows = exhaustedWindows(res.headers);
+  return windows.length === 0 ? undefined : Math.max(...windows.map((w) => w.resetSeconds));
+}
+
+/**
+ * Decide what a response means: returns the parsed JSON of a success (every body that is not an
+ * error envelope; the caller checks its shape), throws the classified error otherwise.
+ */
+export function checkResponse(res: HttpResponse): unknown {
+  const json = tryParseJson(res.body);
+  const parsedErr = json === undefined ? undefined : errorEnvelopeSchema.safeParse(json);
+  const err = parsedErr?.success ? parsedErr.data : undefined;
+  const details: Record<string, unknown> = {
+    status: res.status,
+    url: res.url,
+    apiType: err?.Type,
+    apiMessage: err?.Message || undefined,
+    paramWithError: err?.ParamWithError,
+  };
+
+  if (res.status >= 200 && res.status < 300) {
+    if (json === undefined) {
+      throw new MalformedResponseError(
+        `GET ${res.url}: HTTP ${res.status} body is not valid JSON (${res.body.length} bytes)`,
+        { details: { ...details, bodyStart: res.body.slice(0, 200) } },
+      );
+    }
+    if (err) throw classifyApiError(res, err, details);
+    return json;
+  }
+
+  const message = err?.Message ?? '';
+  if (res.status === 429 || err?.Type === 99) throw rateLimited(res, err, details);
+  if (res.status === 401 || res.status === 403) {
+    throw new SourceAuthError(`GET ${res.url}: HTTP ${res.status} ${message || 'unauthorized'}`, { details });
+  }
+  if (res.status >= 400 && res.status < 500) {
+    if (err) throw classifyApiError(res, err, details);
+    throw new SourceRequestError(`GET ${res.url}: HTTP ${res.status} request rejected`, { details });
+  }
+  throw new SourceUnavailableError(`GET ${res.url}: HTTP ${res.status} ${message || 'server error'}`, { details });
+}
+
+/** An error envelope (`"Response":"Error"`) → its class, by `Type` and message. */
+function classifyApiError(res: HttpResponse, err: ErrorEnvelope, details: Record<string, unknown>): IngestError {
+  if (err.Type === 99) return rateLimited(res, err, details);
+  const message = err.Message || 'error without a message';
+  const what = `GET ${res.url}: min-api error (Type ${err.Type ?? '?'}): ${message}`;
+  if (AUTH_MESSAGE.test(message)) return new SourceAuthError(what, { details });
+  const param = err.ParamWithError ? ` (parameter ${err.ParamWithError})` : '';
+  return new SourceRequestError(`${what}${param}`, { details });
+}
+
+/**
+ * How long to wait: the ban's `Cooldown`, else a `Retry-After` header, else the reset of the window
+ * the `X-RateLimit-*-All` headers report exhausted; undefined when the answer does not say.
+ */
+function rateLimited(res: HttpResponse, err: ErrorEnvelope | undefined, details: Record<string, unknown>) {
+  const cooldown = err?.Cooldown !== undefined && err.Cooldown > 0 ? err.Cooldown : undefined;
+  const retryAfter = cooldown ?? parseRetryAfter(res.headers.get('retry-after')) ?? exhaustedWindowReset(res);
+  const what = cooldown !== undefined ? `banned for ${cooldown} s` : 'rate limited';
+  return new RateLimitedError(
+    `GET ${res.url}: HTTP ${res.status} ${what} (Type ${err?.Type ?? '?'}): ${err?.Message || 'over the rate limit'}`,
+    retryAfter,
+    { details: { ...details, cooldown: err?.Cooldown, retryAfterSeconds: retryAfter } },
+  );
+}
