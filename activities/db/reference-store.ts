@@ -135,14 +135,18 @@ async function upsertAssets(
      FROM jsonb_to_recordset($3::jsonb) AS x(asset_id text, symbol text, name text, asset_type text, launch_date text,
        price_usd float8, market_cap_usd float8, supply_circulating float8, attributes jsonb)
      ON CONFLICT (source, asset_id) DO UPDATE SET
-       symbol = EXCLUDED.symbol, name = EXCLUDED.name, asset_type = EXCLUDED.asset_type,
-       launch_date = EXCLUDED.launch_date, price_usd = EXCLUDED.price_usd, market_cap_usd = EXCLUDED.market_cap_usd,
-       supply_circulating = EXCLUDED.supply_circulating, attributes = a.attributes || EXCLUDED.attributes,
-       ingest_run_id = EXCLUDED.ingest_run_id, updated_at = now()
+       -- A snapshot that does not carry a value (a coin list has no price) keeps the stored one.
+       symbol = EXCLUDED.symbol, name = coalesce(EXCLUDED.name, a.name), asset_type = coalesce(EXCLUDED.asset_type, a.asset_type),
+       launch_date = coalesce(EXCLUDED.launch_date, a.launch_date), price_usd = coalesce(EXCLUDED.price_usd, a.price_usd),
+       market_cap_usd = coalesce(EXCLUDED.market_cap_usd, a.market_cap_usd),
+       supply_circulating = coalesce(EXCLUDED.supply_circulating, a.supply_circulating),
+       attributes = a.attributes || EXCLUDED.attributes, ingest_run_id = EXCLUDED.ingest_run_id, updated_at = now()
      WHERE (a.symbol, a.name, a.asset_type, a.launch_date, a.price_usd, a.market_cap_usd, a.supply_circulating,
             a.attributes) IS DISTINCT FROM
-           (EXCLUDED.symbol, EXCLUDED.name, EXCLUDED.asset_type, EXCLUDED.launch_date, EXCLUDED.price_usd,
-            EXCLUDED.market_cap_usd, EXCLUDED.supply_circulating, a.attributes || EXCLUDED.attributes)`,
+           (EXCLUDED.symbol, coalesce(EXCLUDED.name, a.name), coalesce(EXCLUDED.asset_type, a.asset_type),
+            coalesce(EXCLUDED.launch_date, a.launch_date), coalesce(EXCLUDED.price_usd, a.price_usd),
+            coalesce(EXCLUDED.market_cap_usd, a.market_cap_usd), coalesce(EXCLUDED.supply_circulating, a.supply_circulating),
+            a.attributes || EXCLUDED.attributes)`,
     [
       source,
       runId,
@@ -271,14 +275,17 @@ async function upsertInstruments(
             x.last_trade_ts, x.expires_at, coalesce(x.attributes, '{}'::jsonb), $2
      FROM ${recordset(3)}
      ON CONFLICT (source, kind, market, instrument) DO UPDATE SET
-       native_instrument = EXCLUDED.native_instrument, base = EXCLUDED.base, quote = EXCLUDED.quote,
-       status = EXCLUDED.status, first_trade_ts = EXCLUDED.first_trade_ts, last_trade_ts = EXCLUDED.last_trade_ts,
-       expires_at = EXCLUDED.expires_at, attributes = EXCLUDED.attributes, ingest_run_id = EXCLUDED.ingest_run_id,
-       updated_at = now()
+       native_instrument = coalesce(EXCLUDED.native_instrument, i.native_instrument), base = coalesce(EXCLUDED.base, i.base),
+       quote = coalesce(EXCLUDED.quote, i.quote), status = coalesce(EXCLUDED.status, i.status),
+       first_trade_ts = coalesce(EXCLUDED.first_trade_ts, i.first_trade_ts),
+       last_trade_ts = coalesce(EXCLUDED.last_trade_ts, i.last_trade_ts), expires_at = EXCLUDED.expires_at,
+       attributes = EXCLUDED.attributes, ingest_run_id = EXCLUDED.ingest_run_id, updated_at = now()
      WHERE (i.native_instrument, i.base, i.quote, i.status, i.first_trade_ts, i.last_trade_ts, i.expires_at,
             i.attributes) IS DISTINCT FROM
-           (EXCLUDED.native_instrument, EXCLUDED.base, EXCLUDED.quote, EXCLUDED.status, EXCLUDED.first_trade_ts,
-            EXCLUDED.last_trade_ts, EXCLUDED.expires_at, EXCLUDED.attributes)`,
+           (coalesce(EXCLUDED.native_instrument, i.native_instrument), coalesce(EXCLUDED.base, i.base),
+            coalesce(EXCLUDED.quote, i.quote), coalesce(EXCLUDED.status, i.status),
+            coalesce(EXCLUDED.first_trade_ts, i.first_trade_ts), coalesce(EXCLUDED.last_trade_ts, i.last_trade_ts),
+            EXCLUDED.expires_at, EXCLUDED.attributes)`,
     [source, runId, payload],
   );
   return res.rowCount ?? 0;

@@ -8,7 +8,8 @@ import type pg from 'pg';
 import { BatchBuilder } from '../../activities/arrow/batch-builder';
 import { createPool } from '../../activities/db/pool';
 import { PgIngestStore, type JobRange, type WriteChunkInput } from '../../activities/db/store';
-import type { Page } from '../../activities/sources/types';
+import type { AssetRecord, Page } from '../../activities/sources/types';
+import { PgReferenceStore } from '../../activities/db/reference-store';
 import { spotOhlcv } from '../../activities/sources/data-api/ohlcv';
 import type { SeriesKey } from '../../workflows/contracts/series';
 
@@ -173,5 +174,45 @@ describe('PgIngestStore.writeChunk on real PostgreSQL', () => {
       { part: 'spot_ohlcv_p2023_01', n: 2 },
       { part: 'spot_ohlcv_p2023_02', n: 2 },
     ]);
+  });
+});
+
+describe('PgReferenceStore.writeReference on real PostgreSQL', () => {
+  it('a snapshot that lacks a value (coin list: no price) keeps the value another snapshot wrote', async () => {
+    const refs = new PgReferenceStore(pool);
+    const lineage = { workflowId: 'wf', workflowRunId: 'run', activityId: 'a', attempt: 1, startedAt: new Date() };
+    const page = (assets: AssetRecord[]) => ({ assets, request: '/x', responseSha256: 'x', serverTime: undefined });
+    const write = (assets: AssetRecord[]) =>
+      refs.writeReference({
+        jobId: 'ref-test',
+        source: 'ref-test',
+        dataset: 'd',
+        pages: [page(assets)],
+        snapshotDate: '2026-01-01',
+        lineage,
+      });
+    await write([
+      {
+        assetId: '1',
+        symbol: 'AAA',
+        name: 'Aaa',
+        launchDate: '2015-01-02',
+        priceUsd: 12.5,
+        marketCapUsd: 1e9,
+        supplyCirculating: 8e7,
+        attributes: { rank: 1 },
+      },
+    ]);
+    // A coin-list style snapshot: identity and attributes, no market data.
+    await write([{ assetId: '1', symbol: 'AAA', name: 'Aaa', attributes: { algorithm: 'SHA-256' } }]);
+    const row = (await pool.query(`SELECT * FROM assets WHERE source = 'ref-test' AND asset_id = '1'`)).rows[0];
+    expect(row).toMatchObject({ symbol: 'AAA', price_usd: 12.5, market_cap_usd: 1e9, supply_circulating: 8e7 });
+    expect(row.launch_date.toISOString().slice(0, 10)).toBe('2015-01-02');
+    expect(row.attributes).toEqual({ rank: 1, algorithm: 'SHA-256' });
+    // A snapshot with a new value does update it.
+    await write([{ assetId: '1', symbol: 'AAA', priceUsd: 13 }]);
+    expect(
+      (await pool.query(`SELECT price_usd FROM assets WHERE source = 'ref-test' AND asset_id = '1'`)).rows[0].price_usd,
+    ).toBe(13);
   });
 });
