@@ -131,6 +131,8 @@ export function demoBackfills(now = Date.now()): BackfillRequest[] {
     s('data-api', 'futures-ohlcv', 'binance', 'BTC-USDT-VANILLA-PERPETUAL', '1h', 60),
     s('data-api', 'futures-open-interest', 'binance', 'BTC-USDT-VANILLA-PERPETUAL', '1h', 60),
     s('data-api', 'futures-funding-rate', 'bybit', 'ETH-USDT-VANILLA-PERPETUAL', '1h', 60),
+    s('min-api', 'histo-ohlcv', 'CCCAGG', 'BTC-USD', '1d', 3 * 365),
+    s('min-api', 'histo-ohlcv', 'Coinbase', 'ETH-USD', '1h', 30),
   ];
 }
 
@@ -144,6 +146,8 @@ export function demoReferences(): Array<{ source: string; dataset: string; param
     },
     { source: 'data-api', dataset: 'futures-instruments', params: { markets: ['binance', 'bybit'] } },
     { source: 'data-api', dataset: 'assets-top-list', params: { maxPages: 1 } },
+    { source: 'min-api', dataset: 'exchanges', params: {} },
+    { source: 'min-api', dataset: 'top-list', params: { list: 'mktcapfull' } },
   ];
 }
 
