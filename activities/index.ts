@@ -4,6 +4,7 @@
  */
 import { createFetchReferenceSnapshot } from './fetch-reference-snapshot';
 import { createIngestChunk } from './ingest-chunk';
+import { createOperationsActivities } from './operations';
 import { createPlanBackfill } from './plan-backfill';
 import type { ActivityDeps } from './runtime';
 
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
     planBackfill: createPlanBackfill(deps),
     ingestChunk: createIngestChunk(deps),
     fetchReferenceSnapshot: createFetchReferenceSnapshot(deps),
+    ...createOperationsActivities(deps),
   };
 }
 
@@ -20,3 +22,10 @@ export type { ActivityDeps, SourceRuntime } from './runtime';
 export type { IngestChunkInput, IngestChunkResult } from './ingest-chunk';
 export type { PlanResult } from './plan-backfill';
 export type { RefreshReferenceResult } from './fetch-reference-snapshot';
+export type {
+  GapFindResult,
+  RepairRangeResult,
+  ResolveUniverseResult,
+  SeriesPage,
+  SyncBatchResult,
+} from './operations';

@@ -10,8 +10,8 @@ import { INTERVAL_SECONDS } from '../workflows/contracts/series';
 import { canonicalTime } from '../workflows/contracts/ids';
 import { InvalidInputError, RateLimitedError } from './errors';
 import { SourcePausedError, type RateGate } from './rate-gate';
-import { resolveDataset, type ActivityDeps } from './runtime';
-import type { Page } from './sources/types';
+import { resolveDataset, type ActivityDeps, type SourceRuntime } from './runtime';
+import type { DatasetSpec, Page } from './sources/types';
 
 export interface IngestChunkInput {
   readonly jobId: string;
@@ -57,7 +57,7 @@ function toSeconds(iso: string, what: string): number {
  * Keep heartbeating while `fn` runs (a slow request or a long merge must not look like a dead
  * worker), with `details` as the latest checkpoint hint.
  */
-async function withHeartbeats<T>(details: () => unknown, fn: () => Promise<T>): Promise<T> {
+export async function withHeartbeats<T>(details: () => unknown, fn: () => Promise<T>): Promise<T> {
   const timeoutMs = activityInfo().heartbeatTimeoutMs;
   const every = Math.max(250, Math.floor((timeoutMs && timeoutMs > 0 ? timeoutMs : 30_000) / 3));
   const timer = setInterval(() => heartbeat(details()), every);
@@ -99,76 +99,123 @@ async function pauseFor(
 /** How long to pause when a rate-limit answer does not say how long. */
 const DEFAULT_PAUSE_SECONDS = 60;
 
+/** One page with the window it asked for. */
+export interface FetchedPage {
+  readonly page: Page;
+  /** Requested periods (inclusive, Unix seconds). */
+  readonly from: number;
+  readonly to: number;
+}
+
+export interface FetchedRange {
+  readonly pages: FetchedPage[];
+  /** Next period to fetch. */
+  readonly cursor: number;
+  readonly paused?: { readonly until: number; readonly reason: string };
+}
+
+/**
+ * Fetch up to `maxPages` consecutive pages of one series from `start` (aligned) towards `end`
+ * (exclusive), heartbeating. A rate limit pauses the source and stops early (not an error).
+ * Shared by backfills, syncs and repairs.
+ */
+export async function fetchRange(
+  source: SourceRuntime,
+  dataset: DatasetSpec<unknown>,
+  series: SeriesKey,
+  start: number,
+  end: number,
+  maxPages: number,
+): Promise<FetchedRange> {
+  const step = INTERVAL_SECONDS[series.interval];
+  const cap = dataset.maxPeriodsPerRequest(series.interval);
+  const signal = Context.current().cancellationSignal;
+  let cursor = start;
+  const pages: FetchedPage[] = [];
+  let paused: { until: number; reason: string } | undefined;
+  await withHeartbeats(
+    () => ({ cursor: canonicalTime(cursor), pages: pages.length }),
+    async () => {
+      while (pages.length < maxPages && cursor < end) {
+        const periods = Math.min(cap, Math.round((end - cursor) / step));
+        const req = { series, from: cursor, to: cursor + (periods - 1) * step };
+        heartbeat({ cursor: canonicalTime(cursor), pages: pages.length });
+        let page: Page;
+        try {
+          page = await dataset.fetchPage({ config: source.config, signal, gate: source.gate }, req);
+        } catch (err) {
+          paused = await pauseFor(err, source.gate, series.source);
+          if (paused) break;
+          throw err;
+        }
+        pages.push({ page, from: req.from, to: req.to });
+        // "Not trading yet": nothing exists before `firstAvailable`; jump there.
+        cursor =
+          page.firstAvailable !== undefined
+            ? Math.min(end, Math.max(req.to + step, Math.ceil(page.firstAvailable / step) * step))
+            : req.to + step;
+      }
+    },
+  );
+  return { pages, cursor, ...(paused ? { paused } : {}) };
+}
+
+/** A period is final once it has closed on both our clock and the API's (the pages' `Date`). */
+export function finalBeforeOf(pages: ReadonlyArray<{ page: Page }>, nowMs: number): number {
+  const serverTimes = pages.map((p) => p.page.serverTime).filter((t): t is number => t !== undefined);
+  return Math.min(Math.floor(nowMs / 1000), ...serverTimes);
+}
+
+/** Lineage of the current activity attempt. */
+export function lineageNow(startedAt: Date) {
+  const info = activityInfo();
+  return {
+    workflowId: info.workflowExecution?.workflowId ?? '(none)',
+    workflowRunId: info.workflowExecution?.runId ?? '(none)',
+    activityId: info.activityId,
+    attempt: info.attempt,
+    startedAt,
+  };
+}
+
 export function createIngestChunk(deps: ActivityDeps) {
   return async function ingestChunk(input: IngestChunkInput): Promise<IngestChunkResult> {
     const { source, dataset } = resolveDataset(deps, input.series.source, input.series.dataset);
-    const interval = input.series.interval;
-    const step = INTERVAL_SECONDS[interval];
-    if (step === undefined) throw new InvalidInputError(`unknown interval ${String(interval)}`);
+    if (INTERVAL_SECONDS[input.series.interval] === undefined) {
+      throw new InvalidInputError(`unknown interval ${String(input.series.interval)}`);
+    }
     const start = toSeconds(input.cursor, 'cursor');
     const end = toSeconds(input.end, 'end');
     const rangeFrom = toSeconds(input.rangeFrom, 'rangeFrom');
-    const maxPages = Math.max(1, Math.floor(input.maxPages));
-    const info = activityInfo();
     const startedAt = new Date();
-    const signal = Context.current().cancellationSignal;
-    const cap = dataset.maxPeriodsPerRequest(interval);
-
-    let cursor = start;
-    const pages: Page[] = [];
-    let paused: { until: number; reason: string } | undefined;
-    await withHeartbeats(
-      () => ({ cursor: canonicalTime(cursor), pages: pages.length }),
-      async () => {
-        while (pages.length < maxPages && cursor < end) {
-          const periods = Math.min(cap, Math.round((end - cursor) / step));
-          const req = { series: input.series, from: cursor, to: cursor + (periods - 1) * step };
-          heartbeat({ cursor: canonicalTime(cursor), pages: pages.length });
-          let page: Page;
-          try {
-            page = await dataset.fetchPage({ config: source.config, signal, gate: source.gate }, req);
-          } catch (err) {
-            paused = await pauseFor(err, source.gate, input.series.source);
-            if (paused) break;
-            throw err;
-          }
-          pages.push(page);
-          // "Not trading yet": nothing exists before `firstAvailable`; jump there.
-          cursor =
-            page.firstAvailable !== undefined
-              ? Math.min(end, Math.max(req.to + step, Math.ceil(page.firstAvailable / step) * step))
-              : req.to + step;
-        }
-      },
+    const fetched = await fetchRange(
+      source,
+      dataset,
+      input.series,
+      start,
+      end,
+      Math.max(1, Math.floor(input.maxPages)),
     );
-    const pause = paused && { until: canonicalTime(Math.ceil(paused.until)), reason: paused.reason };
+    const { pages, cursor } = fetched;
+    const pause = fetched.paused && {
+      until: canonicalTime(Math.ceil(fetched.paused.until)),
+      reason: fetched.paused.reason,
+    };
     if (pages.length === 0) {
       // Paused before the first request: nothing to write.
       return { ...EMPTY_COUNTS, nextCursor: canonicalTime(cursor), done: cursor >= end, runId: null, paused: pause };
     }
-
-    // A period is final once it has closed on both our clock and the API's.
-    const nowS = Math.floor((deps.now?.() ?? Date.now()) / 1000);
-    const serverTimes = pages.map((p) => p.serverTime).filter((t): t is number => t !== undefined);
-    const finalBefore = Math.min(nowS, ...serverTimes);
-
     const written = await withHeartbeats(
       () => ({ cursor: canonicalTime(cursor), pages: pages.length, writing: true }),
       () =>
         deps.store.writeChunk({
           job: { jobId: input.jobId, series: input.series, from: rangeFrom, to: end },
           dataset,
-          pages,
+          pages: pages.map((p) => p.page),
           windowFrom: start,
           nextCursor: cursor,
-          finalBefore,
-          lineage: {
-            workflowId: info.workflowExecution?.workflowId ?? '(none)',
-            workflowRunId: info.workflowExecution?.runId ?? '(none)',
-            activityId: info.activityId,
-            attempt: info.attempt,
-            startedAt,
-          },
+          finalBefore: finalBeforeOf(pages, deps.now?.() ?? Date.now()),
+          lineage: lineageNow(startedAt),
         }),
     );
     return {

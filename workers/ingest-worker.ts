@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities/index';
 import { PgIngestStore } from '../activities/db/store';
 import { PgReferenceStore } from '../activities/db/reference-store';
+import { PgUniverseStore } from '../activities/db/universe-store';
+import { PgCoverageStore } from '../activities/db/coverage-store';
 import { createPool } from '../activities/db/pool';
 import { migrate } from '../activities/db/migrate';
 import { activityInterceptors } from '../activities/interceptors';
@@ -38,6 +40,8 @@ export async function createWorkers(
   const activities = createActivities({
     store: new PgIngestStore(pool),
     references: new PgReferenceStore(pool),
+    universe: new PgUniverseStore(pool),
+    coverage: new PgCoverageStore(pool),
     sources,
   });
   const workers: Worker[] = [];
@@ -50,6 +54,10 @@ export async function createWorkers(
         ...(config.workflowBundlePath
           ? { workflowBundle: { codePath: config.workflowBundlePath } }
           : { workflowsPath: WORKFLOWS_PATH }),
+        // The always-on workflows' database-only activities (universe, listings, gap audit) run
+        // here, on the workflow task queue; everything that calls an API runs on its source's queue.
+        activities,
+        interceptors: { activity: [activityInterceptors] },
       }),
     );
   }

@@ -48,3 +48,27 @@ export function referenceActivities(source: string) {
     retry,
   });
 }
+
+/** Database-only activities of the always-on workflows: they run on the workflow task queue. */
+export function databaseActivities() {
+  return proxyActivities<
+    Pick<Activities, 'resolveUniverse' | 'listTrackedSeries' | 'markBackfilled' | 'planSync' | 'findGaps'>
+  >({
+    taskQueue: workflowInfo().taskQueue,
+    startToCloseTimeout: '30m',
+    heartbeatTimeout: '2m',
+    scheduleToCloseTimeout: '6h',
+    retry,
+  });
+}
+
+/** Sync and repair fetches: on the source's own task queue (its workers, its rate budget). */
+export function sourceOperations(source: string) {
+  return proxyActivities<Pick<Activities, 'syncBatch' | 'repairRange'>>({
+    taskQueue: sourceTaskQueue(workflowInfo().taskQueue, source),
+    startToCloseTimeout: '30m',
+    heartbeatTimeout: '2m',
+    scheduleToCloseTimeout: '6h',
+    retry,
+  });
+}

@@ -51,6 +51,8 @@ export interface WriteChunkInput {
   /** Periods whose end is at or before this instant (Unix seconds) are final. */
   readonly finalBefore: number;
   readonly lineage: Lineage;
+  /** Move the job's checkpoint (backfills). Syncs and repairs have none. @default true */
+  readonly checkpoint?: boolean;
 }
 
 export interface WriteChunkResult {
@@ -103,8 +105,10 @@ interface DatasetSql {
   readonly stageTable: string;
   readonly createStage: string;
   readonly copy: string;
-  /** Counts over the staged rows: received, filler, provisional. */
+  /** Counts over the staged rows: received, filler, provisional, and their time span. */
   readonly stageStats: string;
+  /** Recount the coverage ledger's days of a time span from the fact table (same transaction). */
+  readonly coverage: string;
   /**
    * Drop staged rows that would change nothing: identical to the stored row, or provisional where
    * the stored row is final. Identical reloads (lookback, repair) then cost no write and no WAL
@@ -147,8 +151,18 @@ export function datasetSql(ds: DatasetSpec<unknown>): DatasetSql {
     copy: `COPY ${stageTable} (${staged.map((c) => q(c.name)).join(', ')}) FROM STDIN`,
     stageStats: `SELECT count(*)::int AS received,
        count(*) FILTER (WHERE ${ds.columns.some((c) => c.name === 'is_filler') ? 'is_filler' : 'false'})::int AS filler,
-       count(*) FILTER (WHERE NOT (ts + $1::float8 <= $2::float8))::int AS provisional
+       count(*) FILTER (WHERE NOT (ts + $1::float8 <= $2::float8))::int AS provisional,
+       min(ts) AS min_ts, max(ts) AS max_ts, max(ts) FILTER (WHERE ts + $1::float8 <= $2::float8) AS max_final_ts
 FROM ${stageTable}`,
+    coverage: `INSERT INTO coverage_daily AS c (source, dataset, market, instrument, interval, day, present, filler, provisional)
+SELECT $${k + 1}, $${k + 2}, $${k + 3}, $${k + 4}, $${k + 5}, (t.ts AT TIME ZONE 'UTC')::date, count(*),
+       count(*) FILTER (WHERE t.is_filler), count(*) FILTER (WHERE NOT t.is_final)
+FROM ${table} t
+WHERE ${ds.seriesColumns.map((c, i) => `t.${q(c.name)} = $${i + 1}::text`).join(' AND ')}
+  AND t.ts >= to_timestamp($${k + 6}) AND t.ts < to_timestamp($${k + 7})
+GROUP BY 6
+ON CONFLICT (source, dataset, market, instrument, interval, day) DO UPDATE SET
+  present = EXCLUDED.present, filler = EXCLUDED.filler, provisional = EXCLUDED.provisional, updated_at = now()`,
     prefilter: `DELETE FROM ${stageTable} s USING ${table} t
 WHERE ${keyMatch}
   AND ((${valueCols.map((c) => `t.${q(c)}`).join(', ')}, t.is_final) IS NOT DISTINCT FROM (${ds.columns
@@ -298,10 +312,14 @@ export class PgIngestStore implements IngestStore {
           );
         }
         const stats = (
-          await client.query<{ received: number; filler: number; provisional: number }>(sql.stageStats, [
-            step,
-            input.finalBefore,
-          ])
+          await client.query<{
+            received: number;
+            filler: number;
+            provisional: number;
+            min_ts: number | null;
+            max_ts: number | null;
+            max_final_ts: number | null;
+          }>(sql.stageStats, [step, input.finalBefore])
         ).rows[0]!;
         const runId = Number(
           (await client.query<{ id: string }>(`SELECT nextval(pg_get_serial_sequence('ingestion_runs', 'id')) AS id`))
@@ -349,8 +367,34 @@ export class PgIngestStore implements IngestStore {
         );
         const quarantined = await recordQuarantine(client, job.series, pages, runId, l.workflowId);
         await recordDrift(client, job.series.source, job.series.dataset, pages, runId);
-        await client.query(
-          `INSERT INTO ingest_checkpoints AS c (job_id, source, dataset, market, instrument, interval, range_from, range_to,
+        if (stats.min_ts !== null && stats.max_ts !== null) {
+          // Watermark and coverage ledger move with the data, in the same transaction.
+          await client.query(
+            `INSERT INTO series_watermarks AS w (source, dataset, market, instrument, interval, first_ts, last_ts, last_final_ts)
+             VALUES ($1, $2, $3, $4, $5, to_timestamp($6), to_timestamp($7), to_timestamp($8))
+             ON CONFLICT (source, dataset, market, instrument, interval) DO UPDATE SET
+               first_ts = LEAST(w.first_ts, EXCLUDED.first_ts),
+               last_ts = GREATEST(w.last_ts, EXCLUDED.last_ts),
+               last_final_ts = GREATEST(w.last_final_ts, EXCLUDED.last_final_ts),
+               updated_at = now()`,
+            [s.source, s.dataset, s.market, s.instrument, s.interval, stats.min_ts, stats.max_ts, stats.max_final_ts],
+          );
+          const dayLo = Math.floor(Number(stats.min_ts) / 86_400) * 86_400;
+          const dayHi = Math.floor(Number(stats.max_ts) / 86_400) * 86_400 + 86_400;
+          await client.query(sql.coverage, [
+            ...ds.seriesValues(job.series),
+            s.source,
+            s.dataset,
+            s.market,
+            s.instrument,
+            s.interval,
+            dayLo,
+            dayHi,
+          ]);
+        }
+        if (input.checkpoint !== false)
+          await client.query(
+            `INSERT INTO ingest_checkpoints AS c (job_id, source, dataset, market, instrument, interval, range_from, range_to,
              next_ts, pages, rows_received, rows_written, last_run_id, completed_at)
            VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7), to_timestamp($8), to_timestamp($9), $10, $11, $12, $13,
              CASE WHEN $9 >= $8 THEN now() END)
@@ -362,22 +406,22 @@ export class PgIngestStore implements IngestStore {
              last_run_id = EXCLUDED.last_run_id,
              updated_at = now(),
              completed_at = COALESCE(c.completed_at, EXCLUDED.completed_at)`,
-          [
-            job.jobId,
-            s.source,
-            s.dataset,
-            s.market,
-            s.instrument,
-            s.interval,
-            job.from,
-            job.to,
-            input.nextCursor,
-            pages.length,
-            stats.received,
-            merged.inserted + merged.updated,
-            runId,
-          ],
-        );
+            [
+              job.jobId,
+              s.source,
+              s.dataset,
+              s.market,
+              s.instrument,
+              s.interval,
+              job.from,
+              job.to,
+              input.nextCursor,
+              pages.length,
+              stats.received,
+              merged.inserted + merged.updated,
+              runId,
+            ],
+          );
         await client.query('COMMIT');
         return {
           runId,

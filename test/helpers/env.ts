@@ -12,6 +12,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { createPool } from '../../activities/db/pool';
+import { migrate } from '../../activities/db/migrate';
 import { SimulatorControl } from '../../simulator/control-client';
 import type { FaultSpec } from '../../simulator/types';
 import { loadConfig } from '../../workers/config';
@@ -34,14 +35,46 @@ export interface TestEnv {
   close(): Promise<void>;
 }
 
-export async function openTestEnv(name: string): Promise<TestEnv> {
+export interface TestEnvOptions {
+  /**
+   * A database of the test file's own (created, migrated, dropped at close): for tests that
+   * resolve the tracked universe, which is one table by design.
+   */
+  readonly ownDatabase?: boolean;
+}
+
+async function createOwnDatabase(name: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const base = inject('databaseUrl');
+  const db = `test_${name.replace(/[^a-z0-9]/gi, '_')}_${process.pid}`.toLowerCase();
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${db}`);
+  await admin.end();
+  const u = new URL(base);
+  u.pathname = `/${db}`;
+  await migrate(u.toString());
+  return {
+    url: u.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export async function openTestEnv(name: string, options: TestEnvOptions = {}): Promise<TestEnv> {
   const temporalAddress = inject('temporalAddress');
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection, namespace: inject('namespace') });
-  const pool = createPool(inject('databaseUrl'), { max: 4 });
+  const own = options.ownDatabase ? await createOwnDatabase(name) : undefined;
+  const databaseUrl = own?.url ?? inject('databaseUrl');
+  const pool = createPool(databaseUrl, { max: 4 });
   const taskQueue = `test-${name}-${randomUUID().slice(0, 8)}`;
   const workerEnv = {
-    DATABASE_URL: inject('databaseUrl'),
+    DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_NAMESPACE: inject('namespace'),
     INGEST_TASK_QUEUE: taskQueue,
@@ -72,6 +105,7 @@ export async function openTestEnv(name: string): Promise<TestEnv> {
       spawned.delete(name);
       await connection.close();
       await pool.end();
+      await own?.drop();
     },
   };
 }

@@ -88,6 +88,8 @@ function fakeSetup(
   const acts = createActivities({
     store,
     references: { writeReference: () => Promise.reject(new Error('not used')) },
+    universe: undefined as never,
+    coverage: undefined as never,
     sources: new Map([['fake', { definition: source, config: {}, gate: OPEN_GATE }]]),
     now: () => (T0 + 1000 * H) * 1000,
   });

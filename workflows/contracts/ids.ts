@@ -33,3 +33,25 @@ export const backfillJobId = backfillWorkflowId;
 export function referenceWorkflowId(source: string, dataset: string, day: string, variant?: string): string {
   return `reference/${source}/${dataset}${variant ? `/${variant}` : ''}/${day}`;
 }
+
+/**
+ * Schedules (one per concern, created idempotently by `crypto-ingest schedules apply`). A
+ * scheduled run's workflow ID is `<schedule id>-<nominal time>` (Temporal appends it).
+ */
+export const SCHEDULE_IDS = {
+  universe: 'crypto-ingest/universe',
+  repair: 'crypto-ingest/repair',
+  sync: (source: string, dataset: string, interval: string) => `crypto-ingest/sync/${source}/${dataset}/${interval}`,
+  /** Every schedule this project manages starts with this. */
+  prefix: 'crypto-ingest/',
+} as const;
+
+/** The universe backfill a universe refresh hands its new series to (one per refresh instant). */
+export function universeBackfillWorkflowId(asOf: string): string {
+  return `universe-backfill/${asOf}`;
+}
+
+/** A reference snapshot taken by a universe refresh (one per refresh instant). */
+export function universeReferenceWorkflowId(source: string, dataset: string, asOf: string): string {
+  return `reference/${source}/${dataset}/${asOf}`;
+}

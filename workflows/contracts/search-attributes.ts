@@ -32,6 +32,9 @@ export const SA = {
   pausedUntil: key('IngestPausedUntil', 'DATETIME'),
 } as const;
 
+/** Set by Temporal on every scheduled run: the schedule's nominal time (built in, not registered by us). */
+export const SCHEDULED_START_TIME = key('TemporalScheduledStartTime', 'DATETIME');
+
 /** `Name=Type` pairs for `temporal server start-dev --search-attribute` and `operator search-attribute create`. */
 export const SEARCH_ATTRIBUTE_REGISTRATIONS: ReadonlyArray<{ name: string; type: string }> = [
   { name: SA.source.name, type: 'Keyword' },

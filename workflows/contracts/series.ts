@@ -35,3 +35,19 @@ export interface SeriesKey {
   readonly instrument: string;
   readonly interval: Interval;
 }
+
+/** `30s`, `5m`, `1h`, `2d` (also `500ms`) in milliseconds, or undefined when not of that form. */
+export function parseDurationMs(value: string): number | undefined {
+  const m = /^\s*(\d+)\s*(ms|s|m|h|d)\s*$/.exec(value);
+  if (!m) return undefined;
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
+}
+
+/**
+ * Keyset cursor of a series over (source, dataset, interval, market, instrument): pages of
+ * tracked series resume strictly after it.
+ */
+export function seriesCursor(s: SeriesKey): string {
+  return [s.source, s.dataset, s.interval, s.market, s.instrument].join('\u0001');
+}

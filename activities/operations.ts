@@ -1,0 +1,351 @@
+/**
+ * Activities of the always-on workflows: resolve the tracked universe, sync batches of tracked
+ * series from their watermarks, audit coverage and repair holes. Each returns keys and counts.
+ */
+import { heartbeat } from '@temporalio/activity';
+import type { RefreshUniverseInput, SyncCounts, SyncDatasetInput, TrackRule } from '../workflows/contracts/operations';
+import { canonicalTime } from '../workflows/contracts/ids';
+import { alignDown, INTERVAL_SECONDS, type Interval, type SeriesKey } from '../workflows/contracts/series';
+import { cursorOf, type DesiredSeries, type SeriesCursor, type SeriesFilter } from './db/universe-store';
+import { InvalidInputError } from './errors';
+import { fetchRange, finalBeforeOf, lineageNow, withHeartbeats } from './ingest-chunk';
+import { resolveDataset, type ActivityDeps } from './runtime';
+import { parseUniverseConfig } from './universe-config';
+
+const toSeconds = (iso: string): number => Math.floor(Date.parse(iso) / 1000);
+
+export interface ResolveUniverseResult {
+  readonly tracked: number;
+  readonly added: number;
+  readonly removed: number;
+  /** Tracked series whose initial backfill is not done. */
+  readonly pendingBackfill: number;
+}
+
+export interface SeriesPage {
+  readonly series: Array<SeriesKey & { backfillFrom: string }>;
+  /** Cursor for the next page, or null when this was the last. */
+  readonly next: SeriesCursor;
+}
+
+export interface SyncBatchInput extends Required<Pick<SyncDatasetInput, 'source' | 'dataset' | 'interval'>> {
+  readonly asOf: string;
+  /** Keyset start of the batch (exclusive), or null for the first. */
+  readonly start: SeriesCursor;
+  readonly limit: number;
+  readonly lookbackPeriods: number;
+  readonly maxPagesPerSeries: number;
+}
+
+export interface SyncBatchResult extends SyncCounts {
+  /** When paused: where to resume (the batch's series after this cursor). */
+  readonly paused?: {
+    readonly until: string;
+    readonly reason: string;
+    readonly resumeAfter: SeriesCursor;
+    readonly remaining: number;
+  };
+}
+
+export interface GapFindResult {
+  readonly series: number;
+  readonly missing: number;
+  readonly ranges: Array<{ series: SeriesKey; from: string; to: string; periods: number }>;
+  readonly next: SeriesCursor;
+}
+
+export interface RepairRangeResult {
+  readonly filled: number;
+  readonly certified: number;
+  readonly quarantined: number;
+  readonly paused?: { readonly until: string; readonly reason: string };
+}
+
+const emptyCounts = (): { -readonly [K in keyof SyncCounts]: number } => ({
+  series: 0,
+  synced: 0,
+  pendingBackfill: 0,
+  pages: 0,
+  rowsInserted: 0,
+  rowsUpdated: 0,
+  rowsUnchanged: 0,
+  rowsQuarantined: 0,
+  upToDate: 0,
+});
+
+/** Where a newly tracked series' coverage starts: the horizon, never before the listing. */
+function backfillStart(rule: TrackRule, asOf: number, firstTrade: number | null, interval: Interval): number {
+  const listing = firstTrade ?? Date.UTC(2010, 0, 1) / 1000;
+  const horizon = rule.horizon ?? 'P30D';
+  const start =
+    horizon === 'listing' ? listing : Math.max(listing, asOf - Number(/^P(\d+)D$/.exec(horizon)![1]) * 86_400);
+  return alignDown(start, interval);
+}
+
+export function createOperationsActivities(deps: ActivityDeps) {
+  return {
+    /** Resolve the config's rules against the reference tables and make `tracked_series` match. */
+    async resolveUniverse(input: RefreshUniverseInput & { asOf: string }): Promise<ResolveUniverseResult> {
+      const parsed = parseUniverseConfig(input.config);
+      if (!parsed.ok) {
+        throw new InvalidInputError(`invalid universe config: ${parsed.problems.join('; ')}`, {
+          details: { problems: parsed.problems },
+        });
+      }
+      const asOf = toSeconds(input.asOf);
+      const desired = new Map<string, DesiredSeries>();
+      for (const rule of parsed.config.track) {
+        const { dataset } = resolveDataset(deps, rule.source, rule.dataset);
+        const kind = dataset.instrumentKind ?? 'spot';
+        const candidates = rule.instruments
+          ? await (async () => {
+              const firsts = await deps.universe.firstTrades(rule.source, kind, rule.instruments!);
+              return rule.instruments!.map((i) => ({
+                ...i,
+                firstTradeTs: firsts.get(`${i.market}|${i.instrument}`) ?? null,
+              }));
+            })()
+          : await deps.universe.selectInstruments({
+              source: rule.source,
+              kind,
+              markets: rule.select!.markets,
+              quotes: rule.select!.quotes,
+              bases: rule.select!.bases,
+              statuses: rule.select!.statuses ?? ['ACTIVE'],
+              topAssets: rule.select!.topAssets && {
+                n: rule.select!.topAssets.n,
+                source: rule.select!.topAssets.source ?? rule.source,
+                list: rule.select!.topAssets.list,
+                quote: rule.select!.topAssets.quote ?? 'USD',
+                asOf: new Date(asOf * 1000).toISOString().slice(0, 10),
+              },
+            });
+        for (const c of candidates) {
+          for (const interval of rule.intervals) {
+            const s: DesiredSeries = {
+              source: rule.source,
+              dataset: rule.dataset,
+              market: c.market,
+              instrument: c.instrument,
+              interval,
+              origin: `config:${rule.name}`,
+              backfillFrom: backfillStart(rule, asOf, c.firstTradeTs, interval),
+            };
+            // The first rule that names a series wins.
+            const key = `${s.source}|${s.dataset}|${s.market}|${s.instrument}|${s.interval}`;
+            if (!desired.has(key)) desired.set(key, s);
+          }
+        }
+      }
+      const applied = await deps.universe.apply([...desired.values()]);
+      const pending = await deps.universe.page({}, null, 100_000, true);
+      return { ...applied, pendingBackfill: pending.length };
+    },
+
+    /** A page of tracked series (optionally only those whose initial backfill is not done). */
+    async listTrackedSeries(input: {
+      filter: SeriesFilter;
+      after: SeriesCursor;
+      limit: number;
+      onlyPending: boolean;
+    }): Promise<SeriesPage> {
+      const rows = await deps.universe.page(input.filter, input.after, input.limit, input.onlyPending);
+      const last = rows.at(-1);
+      return {
+        series: rows.map((r) => ({
+          source: r.source,
+          dataset: r.dataset,
+          market: r.market,
+          instrument: r.instrument,
+          interval: r.interval,
+          backfillFrom: canonicalTime(r.backfillFrom),
+        })),
+        next: rows.length < input.limit || !last ? null : cursorOf(last),
+      };
+    },
+
+    async markBackfilled(series: SeriesKey): Promise<void> {
+      await deps.universe.markBackfilled(series);
+    },
+
+    /** Split a dataset's tracked series into batches (keyset starts): the sync's plan. */
+    async planSync(input: { source: string; dataset: string; interval: Interval; batchSize: number }) {
+      resolveDataset(deps, input.source, input.dataset);
+      return deps.universe.boundaries(
+        { source: input.source, dataset: input.dataset, interval: input.interval },
+        input.batchSize,
+      );
+    },
+
+    /**
+     * Bring a batch of tracked series up to the period containing `asOf`: each from its watermark
+     * minus the lookback (re-reading recent periods finalizes provisional candles and catches
+     * revisions), at most `maxPagesPerSeries` pages (a longer gap continues next tick), one
+     * transaction per series.
+     */
+    async syncBatch(input: SyncBatchInput): Promise<SyncBatchResult> {
+      const { source, dataset } = resolveDataset(deps, input.source, input.dataset);
+      const step = INTERVAL_SECONDS[input.interval];
+      const asOf = toSeconds(input.asOf);
+      const end = alignDown(asOf, input.interval) + step; // includes the open period, as provisional
+      const lastClosed = alignDown(asOf, input.interval) - step;
+      const series = await deps.universe.page(
+        { source: input.source, dataset: input.dataset, interval: input.interval },
+        input.start,
+        input.limit,
+      );
+      const counts = emptyCounts();
+      let previous: SeriesCursor = input.start;
+      for (const [k, s] of series.entries()) {
+        heartbeat({ done: k, of: series.length });
+        counts.series++;
+        if (!s.backfilled) {
+          counts.pendingBackfill++;
+          previous = cursorOf(s);
+          continue;
+        }
+        const anchor = s.lastFinalTs ?? s.lastTs;
+        const from = Math.max(
+          s.backfillFrom,
+          anchor === null ? s.backfillFrom : anchor + step - input.lookbackPeriods * step,
+        );
+        const startedAt = new Date();
+        const fetched = await fetchRange(source, dataset, s, from, end, input.maxPagesPerSeries);
+        if (fetched.pages.length > 0) {
+          const written = await withHeartbeats(
+            () => ({ done: k, of: series.length, writing: true }),
+            () =>
+              deps.store.writeChunk({
+                job: {
+                  jobId: `sync/${s.source}/${s.dataset}/${s.market}/${s.instrument}/${s.interval}`,
+                  series: s,
+                  from,
+                  to: end,
+                },
+                dataset,
+                pages: fetched.pages.map((p) => p.page),
+                windowFrom: from,
+                nextCursor: fetched.cursor,
+                finalBefore: finalBeforeOf(fetched.pages, deps.now?.() ?? Date.now()),
+                lineage: lineageNow(startedAt),
+                checkpoint: false,
+              }),
+          );
+          counts.pages += fetched.pages.length;
+          counts.rowsInserted += written.inserted;
+          counts.rowsUpdated += written.updated;
+          counts.rowsUnchanged += written.unchanged;
+          counts.rowsQuarantined += written.quarantined;
+        }
+        if (fetched.paused) {
+          return {
+            ...counts,
+            series: counts.series - 1,
+            paused: {
+              until: canonicalTime(Math.ceil(fetched.paused.until)),
+              reason: fetched.paused.reason,
+              resumeAfter: previous,
+              remaining: series.length - k,
+            },
+          };
+        }
+        counts.synced++;
+        if (fetched.cursor > lastClosed) counts.upToDate++;
+        previous = cursorOf(s);
+      }
+      return counts;
+    },
+
+    /**
+     * Audit a page of tracked series (recount the ledger from the fact tables over [since, asOf))
+     * and list their missing periods as ranges (at most `maxRanges`).
+     */
+    async findGaps(input: {
+      filter: SeriesFilter;
+      since: string;
+      asOf: string;
+      after: SeriesCursor;
+      limit: number;
+      maxRanges: number;
+    }): Promise<GapFindResult> {
+      const rows = await deps.universe.page(input.filter, input.after, input.limit);
+      const since = toSeconds(input.since);
+      const asOf = toSeconds(input.asOf);
+      const ranges: GapFindResult['ranges'] = [];
+      let missing = 0;
+      for (const [k, s] of rows.entries()) {
+        heartbeat({ done: k, of: rows.length });
+        const { dataset } = resolveDataset(deps, s.source, s.dataset);
+        const from = Math.max(since, s.backfillFrom);
+        const to = alignDown(asOf, s.interval); // closed periods only
+        if (to <= from) continue;
+        const audit = await deps.coverage.audit(dataset, s, from, to);
+        missing += audit.missing;
+        if (audit.missing === 0 || ranges.length >= input.maxRanges) continue;
+        for (const g of await deps.coverage.gaps(dataset, s, from, to, input.maxRanges - ranges.length)) {
+          ranges.push({ series: keyOf(s), from: canonicalTime(g.from), to: canonicalTime(g.to), periods: g.periods });
+        }
+      }
+      const last = rows.at(-1);
+      return { series: rows.length, missing, ranges, next: rows.length < input.limit || !last ? null : cursorOf(last) };
+    },
+
+    /**
+     * Re-fetch one range of missing periods. Periods the API answers without (no row, not even a
+     * filler; or "not trading yet") are certified empty with the response's hash as evidence.
+     */
+    async repairRange(input: { series: SeriesKey; from: string; to: string }): Promise<RepairRangeResult> {
+      const s = input.series;
+      const { source, dataset } = resolveDataset(deps, s.source, s.dataset);
+      const step = INTERVAL_SECONDS[s.interval];
+      const from = toSeconds(input.from);
+      const end = toSeconds(input.to) + step;
+      const cap = dataset.maxPeriodsPerRequest(s.interval);
+      const startedAt = new Date();
+      const fetched = await fetchRange(source, dataset, s, from, end, Math.ceil((end - from) / step / cap) + 1);
+      const pause = fetched.paused && {
+        until: canonicalTime(Math.ceil(fetched.paused.until)),
+        reason: fetched.paused.reason,
+      };
+      if (fetched.pages.length === 0)
+        return { filled: 0, certified: 0, quarantined: 0, ...(pause ? { paused: pause } : {}) };
+      const finalBefore = finalBeforeOf(fetched.pages, deps.now?.() ?? Date.now());
+      const written = await deps.store.writeChunk({
+        job: {
+          jobId: `repair/${s.source}/${s.dataset}/${s.market}/${s.instrument}/${s.interval}`,
+          series: s,
+          from,
+          to: end,
+        },
+        dataset,
+        pages: fetched.pages.map((p) => p.page),
+        windowFrom: from,
+        nextCursor: fetched.cursor,
+        finalBefore,
+        lineage: lineageNow(startedAt),
+        checkpoint: false,
+      });
+      let certified = 0;
+      for (const { page, from: pFrom, to: pTo } of fetched.pages) {
+        const answered = new Set<number>();
+        const ts = page.batch.getChild('ts');
+        for (let i = 0; i < (ts?.length ?? 0); i++) answered.add(ts!.get(i) as number);
+        for (const q of page.quarantined) if (q.ts !== null) answered.add(q.ts);
+        const empty: number[] = [];
+        for (let t = pFrom; t <= pTo && t + step <= finalBefore; t += step) if (!answered.has(t)) empty.push(t);
+        certified += await deps.coverage.certifyEmpty(s, empty, page.responseSha256, written.runId);
+      }
+      await deps.coverage.audit(dataset, s, from, end);
+      return {
+        filled: written.inserted,
+        certified,
+        quarantined: written.quarantined,
+        ...(pause ? { paused: pause } : {}),
+      };
+    },
+  };
+}
+
+function keyOf(s: SeriesKey): SeriesKey {
+  return { source: s.source, dataset: s.dataset, market: s.market, instrument: s.instrument, interval: s.interval };
+}

@@ -1,0 +1,136 @@
+/**
+ * `syncDataset`: one tick of incremental sync for every tracked series of a source × dataset ×
+ * interval, started by its Temporal Schedule. The tick syncs up to the schedule's nominal time
+ * (so a late or caught-up run fetches the window it was meant for), in batches of series with
+ * bounded concurrency: a few activities per hundred series, so 1,000+ series stay far inside the
+ * history limits.
+ */
+import { setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { SeriesCursor } from '../activities/db/universe-store';
+import type { SyncBatchResult } from '../activities';
+import {
+  DEFAULT_LOOKBACK,
+  syncProgressQuery,
+  type SyncCounts,
+  type SyncDatasetInput,
+  type SyncDatasetProgress,
+} from './contracts/operations';
+import { SA, SCHEDULED_START_TIME } from './contracts/search-attributes';
+import { databaseActivities, sourceOperations } from './activity-profiles';
+
+/** The schedule's nominal time, the explicit `asOf`, or the workflow's start. */
+export function nominalTime(asOf: string | undefined): string {
+  if (asOf) return new Date(Date.parse(asOf)).toISOString();
+  const scheduled = workflowInfo().typedSearchAttributes.get(SCHEDULED_START_TIME);
+  return (scheduled ?? new Date(workflowInfo().startTime)).toISOString();
+}
+
+const COUNT_KEYS: ReadonlyArray<keyof SyncCounts> = [
+  'series',
+  'synced',
+  'pendingBackfill',
+  'pages',
+  'rowsInserted',
+  'rowsUpdated',
+  'rowsUnchanged',
+  'rowsQuarantined',
+  'upToDate',
+];
+
+function describe(input: SyncDatasetInput, p: SyncDatasetProgress): string {
+  const head = `**Sync** ${input.source}/${input.dataset} ${input.interval} as of ${p.asOf ?? '…'}`;
+  const pause =
+    p.status === 'paused' ? [`**Paused until ${p.pausedUntil}** (resumes by itself): ${p.pauseReason}`, ''] : [];
+  return [
+    head,
+    '',
+    ...pause,
+    `Status: ${p.status}; batches ${p.batchesDone}/${p.batches}`,
+    `Series ${p.series}: ${p.synced} synced (${p.upToDate} up to the last closed period), ${p.pendingBackfill} awaiting their initial backfill`,
+    `Pages ${p.pages}; rows ${p.rowsInserted} new, ${p.rowsUpdated} updated (finalized or revised), ${p.rowsUnchanged} unchanged, ${p.rowsQuarantined} quarantined`,
+  ].join('\n');
+}
+
+export async function syncDataset(input: SyncDatasetInput): Promise<SyncDatasetProgress> {
+  const asOf = nominalTime(input.asOf);
+  let progress: SyncDatasetProgress = {
+    status: 'planning',
+    asOf,
+    batches: 0,
+    batchesDone: 0,
+    series: 0,
+    synced: 0,
+    pendingBackfill: 0,
+    pages: 0,
+    rowsInserted: 0,
+    rowsUpdated: 0,
+    rowsUnchanged: 0,
+    rowsQuarantined: 0,
+    upToDate: 0,
+  };
+  setHandler(syncProgressQuery, () => progress);
+  upsertSearchAttributes([
+    { key: SA.source, value: input.source },
+    { key: SA.dataset, value: input.dataset },
+    { key: SA.interval, value: input.interval },
+    { key: SA.kind, value: 'sync' },
+  ]);
+  setCurrentDetails(describe(input, progress));
+
+  const batchSize = input.batchSize ?? 100;
+  const plan = await databaseActivities().planSync({
+    source: input.source,
+    dataset: input.dataset,
+    interval: input.interval,
+    batchSize,
+  });
+  progress = { ...progress, status: 'running', batches: plan.starts.length };
+  setCurrentDetails(describe(input, progress));
+
+  const { syncBatch } = sourceOperations(input.source);
+  const add = (r: SyncBatchResult) => {
+    const next = { ...progress };
+    for (const k of COUNT_KEYS) next[k] += r[k];
+    progress = next;
+  };
+  const runBatch = async (start: SeriesCursor): Promise<void> => {
+    let cursor = start;
+    let limit = batchSize;
+    for (;;) {
+      const r = await syncBatch({
+        source: input.source,
+        dataset: input.dataset,
+        interval: input.interval,
+        asOf,
+        start: cursor,
+        limit,
+        lookbackPeriods: input.lookbackPeriods ?? DEFAULT_LOOKBACK[input.interval],
+        maxPagesPerSeries: input.maxPagesPerSeries ?? 3,
+      });
+      add(r);
+      if (!r.paused) break;
+      // Rate limited: the source is paused fleet-wide; wait (durably), then resume this batch.
+      progress = { ...progress, status: 'paused', pausedUntil: r.paused.until, pauseReason: r.paused.reason };
+      upsertSearchAttributes([{ key: SA.pausedUntil, value: new Date(r.paused.until) }]);
+      setCurrentDetails(describe(input, progress));
+      await sleep(Math.max(1_000, Date.parse(r.paused.until) - Date.now()));
+      progress = { ...progress, status: 'running', pausedUntil: undefined, pauseReason: undefined };
+      upsertSearchAttributes([{ key: SA.pausedUntil, value: null }]);
+      cursor = r.paused.resumeAfter;
+      limit = r.paused.remaining;
+    }
+    progress = { ...progress, batchesDone: progress.batchesDone + 1 };
+    setCurrentDetails(describe(input, progress));
+  };
+
+  // Bounded concurrency: `concurrency` lanes take the next batch until none is left.
+  const queue = [...plan.starts];
+  const lane = async () => {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) await runBatch(next);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, input.concurrency ?? 4) }, lane));
+
+  progress = { ...progress, status: 'completed' };
+  setCurrentDetails(describe(input, progress));
+  return progress;
+}
