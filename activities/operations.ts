@@ -3,11 +3,23 @@
  * series from their watermarks, audit coverage and repair holes. Each returns keys and counts.
  */
 import { heartbeat } from '@temporalio/activity';
-import type { RefreshUniverseInput, SyncCounts, SyncDatasetInput, TrackRule } from '../workflows/contracts/operations';
-import { canonicalTime } from '../workflows/contracts/ids';
-import { alignDown, INTERVAL_SECONDS, type Interval, type SeriesKey } from '../workflows/contracts/series';
+import type {
+  RefreshUniverseInput,
+  SyncCounts,
+  SyncDatasetInput,
+  TrackRule,
+  SeriesFailure,
+} from '../workflows/contracts/operations';
+import { canonicalTime, seriesPath } from '../workflows/contracts/ids';
+import {
+  alignDown,
+  INTERVAL_SECONDS,
+  seriesCursor,
+  type Interval,
+  type SeriesKey,
+} from '../workflows/contracts/series';
 import { cursorOf, type DesiredSeries, type SeriesCursor, type SeriesFilter } from './db/universe-store';
-import { InvalidInputError } from './errors';
+import { IngestError, InvalidInputError } from './errors';
 import { fetchRange, finalBeforeOf, lineageNow, withHeartbeats } from './ingest-chunk';
 import { resolveDataset, type ActivityDeps } from './runtime';
 import { parseUniverseConfig } from './universe-config';
@@ -38,6 +50,7 @@ export interface SyncBatchInput extends Required<Pick<SyncDatasetInput, 'source'
 }
 
 export interface SyncBatchResult extends SyncCounts {
+  readonly failures: SeriesFailure[];
   /** When paused: where to resume (the batch's series after this cursor). */
   readonly paused?: {
     readonly until: string;
@@ -71,6 +84,7 @@ const emptyCounts = (): { -readonly [K in keyof SyncCounts]: number } => ({
   rowsUnchanged: 0,
   rowsQuarantined: 0,
   upToDate: 0,
+  failed: 0,
 });
 
 /** Where a newly tracked series' coverage starts: the horizon, never before the listing. */
@@ -195,6 +209,7 @@ export function createOperationsActivities(deps: ActivityDeps) {
         input.limit,
       );
       const counts = emptyCounts();
+      const failures: SeriesFailure[] = [];
       let previous: SeriesCursor = input.start;
       for (const [k, s] of series.entries()) {
         heartbeat({ done: k, of: series.length });
@@ -204,56 +219,68 @@ export function createOperationsActivities(deps: ActivityDeps) {
           previous = cursorOf(s);
           continue;
         }
-        const anchor = s.lastFinalTs ?? s.lastTs;
-        const from = Math.max(
-          s.backfillFrom,
-          anchor === null ? s.backfillFrom : anchor + step - input.lookbackPeriods * step,
-        );
-        const startedAt = new Date();
-        const fetched = await fetchRange(source, dataset, s, from, end, input.maxPagesPerSeries);
-        if (fetched.pages.length > 0) {
-          const written = await withHeartbeats(
-            () => ({ done: k, of: series.length, writing: true }),
-            () =>
-              deps.store.writeChunk({
-                job: {
-                  jobId: `sync/${s.source}/${s.dataset}/${s.market}/${s.instrument}/${s.interval}`,
-                  series: s,
-                  from,
-                  to: end,
-                },
-                dataset,
-                pages: fetched.pages.map((p) => p.page),
-                windowFrom: from,
-                nextCursor: fetched.cursor,
-                finalBefore: finalBeforeOf(fetched.pages, deps.now?.() ?? Date.now()),
-                lineage: lineageNow(startedAt),
-                checkpoint: false,
-              }),
+        let fetched: Awaited<ReturnType<typeof fetchRange>>;
+        try {
+          const anchor = s.lastFinalTs ?? s.lastTs;
+          const from = Math.max(
+            s.backfillFrom,
+            anchor === null ? s.backfillFrom : anchor + step - input.lookbackPeriods * step,
           );
-          counts.pages += fetched.pages.length;
-          counts.rowsInserted += written.inserted;
-          counts.rowsUpdated += written.updated;
-          counts.rowsUnchanged += written.unchanged;
-          counts.rowsQuarantined += written.quarantined;
-        }
-        if (fetched.paused) {
-          return {
-            ...counts,
-            series: counts.series - 1,
-            paused: {
-              until: canonicalTime(Math.ceil(fetched.paused.until)),
-              reason: fetched.paused.reason,
-              resumeAfter: previous,
-              remaining: series.length - k,
-            },
-          };
+          const startedAt = new Date();
+          fetched = await fetchRange(source, dataset, s, from, end, input.maxPagesPerSeries);
+          if (fetched.pages.length > 0) {
+            const written = await withHeartbeats(
+              () => ({ done: k, of: series.length, writing: true }),
+              () =>
+                deps.store.writeChunk({
+                  job: {
+                    jobId: `sync/${s.source}/${s.dataset}/${s.market}/${s.instrument}/${s.interval}`,
+                    series: s,
+                    from,
+                    to: end,
+                  },
+                  dataset,
+                  pages: fetched.pages.map((p) => p.page),
+                  windowFrom: from,
+                  nextCursor: fetched.cursor,
+                  finalBefore: finalBeforeOf(fetched.pages, deps.now?.() ?? Date.now()),
+                  lineage: lineageNow(startedAt),
+                  checkpoint: false,
+                }),
+            );
+            counts.pages += fetched.pages.length;
+            counts.rowsInserted += written.inserted;
+            counts.rowsUpdated += written.updated;
+            counts.rowsUnchanged += written.unchanged;
+            counts.rowsQuarantined += written.quarantined;
+          }
+          if (fetched.paused) {
+            return {
+              ...counts,
+              failures,
+              series: counts.series - 1,
+              paused: {
+                until: canonicalTime(Math.ceil(fetched.paused.until)),
+                reason: fetched.paused.reason,
+                resumeAfter: previous,
+                remaining: series.length - k,
+              },
+            };
+          }
+        } catch (err) {
+          // One bad series must not stop the tick: a non-retryable failure is reported and the
+          // others go on; anything retryable (the API or the database is down) retries the batch.
+          if (!(err instanceof IngestError) || err.retryable) throw err;
+          counts.failed++;
+          failures.push({ series: seriesPath(s), type: err.name, message: err.message });
+          previous = cursorOf(s);
+          continue;
         }
         counts.synced++;
         if (fetched.cursor > lastClosed) counts.upToDate++;
         previous = cursorOf(s);
       }
-      return counts;
+      return { ...counts, failures };
     },
 
     /**

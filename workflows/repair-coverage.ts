@@ -3,8 +3,15 @@
  * window (recounting the ledger from the fact tables, so holes made by anything are seen), then
  * re-fetch each hole. Periods the API confirms empty are certified and stop counting as holes.
  */
-import { setCurrentDetails, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
-import type { GapFindResult } from '../activities';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { GapFindResult, RepairRangeResult } from '../activities';
 import { repairProgressQuery, type RepairCoverageInput, type RepairCoverageProgress } from './contracts/operations';
 import { SA } from './contracts/search-attributes';
 import { databaseActivities, sourceOperations } from './activity-profiles';
@@ -16,6 +23,7 @@ function describe(p: RepairCoverageProgress): string {
     '',
     `Status: ${p.status}; series audited ${p.series}, missing periods ${p.missing}`,
     `Ranges repaired ${p.rangesDone}/${p.ranges}: ${p.filled} periods filled, ${p.certified} certified empty by the API; ${p.remaining} still missing`,
+    ...(p.failures?.length ? [`**Failed ranges:** ${p.failures.map((f) => `${f.series}: ${f.type}`).join('; ')}`] : []),
   ].join('\n');
 }
 
@@ -69,7 +77,21 @@ export async function repairCoverage(input: RepairCoverageInput): Promise<Repair
   const lane = async () => {
     for (let r = queue.shift(); r !== undefined; r = queue.shift()) {
       for (;;) {
-        const res = await sourceOperations(r.series.source).repairRange({ series: r.series, from: r.from, to: r.to });
+        let res: RepairRangeResult;
+        try {
+          res = await sourceOperations(r.series.source).repairRange({ series: r.series, from: r.from, to: r.to });
+        } catch (err) {
+          // A range that cannot be repaired (non-retryable failure) is reported; the others go on.
+          const cause =
+            err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+          const failure = {
+            series: `${r.series.source}/${r.series.dataset}/${r.series.market}/${r.series.instrument}/${r.series.interval} ${r.from}..${r.to}`,
+            type: cause?.type ?? (err as Error).name,
+            message: cause?.message ?? (err as Error).message,
+          };
+          progress = { ...progress, failures: [...(progress.failures ?? []), failure].slice(-20) };
+          break;
+        }
         progress = {
           ...progress,
           filled: progress.filled + res.filled,

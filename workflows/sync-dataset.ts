@@ -35,6 +35,7 @@ const COUNT_KEYS: ReadonlyArray<keyof SyncCounts> = [
   'rowsUnchanged',
   'rowsQuarantined',
   'upToDate',
+  'failed',
 ];
 
 function describe(input: SyncDatasetInput, p: SyncDatasetProgress): string {
@@ -48,6 +49,11 @@ function describe(input: SyncDatasetInput, p: SyncDatasetProgress): string {
     `Status: ${p.status}; batches ${p.batchesDone}/${p.batches}`,
     `Series ${p.series}: ${p.synced} synced (${p.upToDate} up to the last closed period), ${p.pendingBackfill} awaiting their initial backfill`,
     `Pages ${p.pages}; rows ${p.rowsInserted} new, ${p.rowsUpdated} updated (finalized or revised), ${p.rowsUnchanged} unchanged, ${p.rowsQuarantined} quarantined`,
+    ...(p.failed > 0
+      ? [
+          `**${p.failed} series failed** (the others went on): ${p.failures.map((f) => `${f.series}: ${f.type}`).join('; ')}`,
+        ]
+      : []),
   ].join('\n');
 }
 
@@ -67,6 +73,8 @@ export async function syncDataset(input: SyncDatasetInput): Promise<SyncDatasetP
     rowsUnchanged: 0,
     rowsQuarantined: 0,
     upToDate: 0,
+    failed: 0,
+    failures: [],
   };
   setHandler(syncProgressQuery, () => progress);
   upsertSearchAttributes([
@@ -91,6 +99,7 @@ export async function syncDataset(input: SyncDatasetInput): Promise<SyncDatasetP
   const add = (r: SyncBatchResult) => {
     const next = { ...progress };
     for (const k of COUNT_KEYS) next[k] += r[k];
+    next.failures = [...progress.failures, ...r.failures].slice(-20);
     progress = next;
   };
   const runBatch = async (start: SeriesCursor): Promise<void> => {

@@ -114,10 +114,21 @@ export interface SyncCounts {
   rowsQuarantined: number;
   /** Series whose latest stored period is now the last closed one (or later). */
   upToDate: number;
+  /** Series that failed with a non-retryable error (the others went on); see `failures`. */
+  failed: number;
+}
+
+/** One series that failed in a tick or repair: what and why (failure type and message). */
+export interface SeriesFailure {
+  series: string;
+  type: string;
+  message: string;
 }
 
 export interface SyncDatasetProgress extends SyncCounts {
   status: 'planning' | 'running' | 'paused' | 'completed';
+  /** The latest failures (at most 20). */
+  failures: SeriesFailure[];
   asOf?: string;
   batches: number;
   batchesDone: number;
@@ -200,6 +211,8 @@ export interface RepairCoverageProgress {
   certified: number;
   /** Missing periods still open after the run. */
   remaining: number;
+  /** Ranges whose repair failed with a non-retryable error (at most 20 kept). */
+  failures?: SeriesFailure[];
 }
 
 export const universeProgressQuery = defineQuery<RefreshUniverseProgress>('progress');
