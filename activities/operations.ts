@@ -11,13 +11,7 @@ import type {
   SeriesFailure,
 } from '../workflows/contracts/operations';
 import { canonicalTime, seriesPath } from '../workflows/contracts/ids';
-import {
-  alignDown,
-  INTERVAL_SECONDS,
-  seriesCursor,
-  type Interval,
-  type SeriesKey,
-} from '../workflows/contracts/series';
+import { alignDown, INTERVAL_SECONDS, type Interval, type SeriesKey } from '../workflows/contracts/series';
 import { cursorOf, type DesiredSeries, type SeriesCursor, type SeriesFilter } from './db/universe-store';
 import { IngestError, InvalidInputError } from './errors';
 import { fetchRange, finalBeforeOf, lineageNow, withHeartbeats } from './ingest-chunk';

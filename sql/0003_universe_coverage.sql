@@ -84,12 +84,10 @@ WITH scope AS (
   FROM tracked_series t
   WHERE t.active
 ), days AS (
-  SELECT s.*, d::date AS day,
-         greatest(s.start_s, extract(epoch FROM d)::bigint) AS lo,
-         least(s.end_s, extract(epoch FROM d + interval '1 day')::bigint) AS hi
-  FROM scope s,
-       generate_series(date_trunc('day', to_timestamp(s.start_s) AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
-                       to_timestamp(s.end_s - 1), interval '1 day') AS d
+  -- UTC days as epoch arithmetic: independent of the session's time zone (no DST days).
+  SELECT s.*, (to_timestamp(ds) AT TIME ZONE 'UTC')::date AS day,
+         greatest(s.start_s, ds) AS lo, least(s.end_s, ds + 86400) AS hi
+  FROM scope s, generate_series((s.start_s / 86400) * 86400, s.end_s - 1, 86400) AS ds
   WHERE s.end_s > s.start_s
 )
 SELECT d.source, d.dataset, d.market, d.instrument, d.interval, d.day,

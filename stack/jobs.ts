@@ -9,6 +9,7 @@ import { findSource } from '../activities/sources/index';
 import type { BackfillProgress, BackfillSeriesInput } from '../workflows/contracts/backfill';
 import { progressQuery } from '../workflows/contracts/backfill';
 import { backfillWorkflowId, referenceWorkflowId } from '../workflows/contracts/ids';
+import { SA } from '../workflows/contracts/search-attributes';
 import type { RefreshReferenceProgress } from '../workflows/contracts/reference';
 import { alignDown, alignUp, type Interval, type SeriesKey } from '../workflows/contracts/series';
 import type { backfillSeries } from '../workflows/backfill-series';
@@ -56,6 +57,15 @@ export async function startBackfill(client: Client, taskQueue: string, r: Backfi
       workflowId,
       args: [input],
       staticSummary: `Backfill ${r.source}/${r.dataset} ${r.market} ${r.instrument} ${r.interval} ${r.from} → ${r.to}`,
+      // Set at start too, so a backfill still waiting for a worker is already listed by kind and series.
+      typedSearchAttributes: [
+        { key: SA.source, value: r.source },
+        { key: SA.dataset, value: r.dataset },
+        { key: SA.market, value: r.market },
+        { key: SA.instrument, value: r.instrument },
+        { key: SA.interval, value: r.interval },
+        { key: SA.kind, value: 'backfill' },
+      ],
     });
     return { request: r, workflowId, started: true, handle };
   } catch (err) {

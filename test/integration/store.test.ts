@@ -216,3 +216,37 @@ describe('PgReferenceStore.writeReference on real PostgreSQL', () => {
     ).toBe(13);
   });
 });
+
+describe('coverage_report', () => {
+  it('counts UTC days whatever the session time zone (no shifted days, no 23/25-hour DST days)', async () => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      // A tracked series over a US DST change (2024-11-03), inside a transaction rolled back after.
+      await client.query(
+        `INSERT INTO tracked_series (source, dataset, market, instrument, interval, origin, backfill_from)
+         VALUES ('tz-test', 'd', 'm', 'I', '1h', 'test', '2024-11-02T00:00:00Z')`,
+      );
+      const report = async (tz: string) => {
+        await client.query(`SET LOCAL timezone = '${tz}'`);
+        return (
+          await client.query(
+            `SELECT to_char(day, 'YYYY-MM-DD') AS day, expected FROM coverage_report
+             WHERE source = 'tz-test' AND day < '2024-11-05' ORDER BY day`,
+          )
+        ).rows;
+      };
+      const utc = await report('UTC');
+      expect(utc).toEqual([
+        { day: '2024-11-02', expected: 24 },
+        { day: '2024-11-03', expected: 24 },
+        { day: '2024-11-04', expected: 24 },
+      ]);
+      expect(await report('America/New_York')).toEqual(utc);
+      expect(await report('Asia/Kolkata')).toEqual(utc);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
+  });
+});

@@ -46,7 +46,10 @@ export const SCHEDULE_IDS = {
   prefix: 'crypto-ingest/',
 } as const;
 
-/** The universe backfill a universe refresh hands its new series to (one per refresh instant). */
+/**
+ * A universe backfill: `universe-backfill/pending` is the one a universe refresh hands new series
+ * to (one at a time: a running one reads pending series as it goes); the CLI starts others for ranges.
+ */
 export function universeBackfillWorkflowId(asOf: string): string {
   return `universe-backfill/${asOf}`;
 }
