@@ -1,13 +1,25 @@
 /**
  * `npm start`: the main job on the embedded default. Starts the local stack (Temporal dev server
  * with its UI on :8233 and a persistent db file, a private PostgreSQL unless DATABASE_URL is
- * set, the API simulator, one worker), starts backfills for a few instruments, prints their
- * progress, and keeps serving (the worker stays up for anything you start yourself) until Ctrl-C.
+ * set, the API simulator, one worker), starts backfills for a few instruments and prints their
+ * progress, and runs the service by itself: the schedules of `config/universe.json` (universe,
+ * one sync per dataset × interval, repair; `UNIVERSE_CONFIG` picks another file) are applied and
+ * the universe is refreshed at once, so its series are tracked, backfilled and kept current.
+ * Keeps serving until Ctrl-C.
  */
 import { Client, Connection } from '@temporalio/client';
+import pg from 'pg';
+import type { SyncDatasetProgress } from '../workflows/contracts/operations';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contracts/task-queues';
 import { consoleStackLog, interrupted, runMain, sleep } from './cli-support';
 import { startStack } from './index';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from './processes';
+import { ConfigError } from '../activities/errors';
+import { parseUniverseConfig } from '../activities/universe-config';
+import { SCHEDULE_IDS } from '../workflows/contracts/ids';
+import { applySchedules, desiredSchedules, formatApply } from '../cli/schedules';
 import {
   demoBackfills,
   demoReferences,
@@ -29,6 +41,7 @@ async function main(): Promise<number> {
     log,
   });
   const connection = await Connection.connect({ address: stack.temporalAddress });
+  const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 2 });
   try {
     const client = new Client({ connection, namespace: stack.namespace });
     console.log('\nReference data first (instruments give backfills their listing dates):');
@@ -37,6 +50,7 @@ async function main(): Promise<number> {
     }
     const jobs: StartedBackfill[] = [];
     for (const r of demoBackfills()) jobs.push(await startBackfill(client, DEFAULT_TASK_QUEUE, r));
+    await runUniverse(client);
     console.log(
       `\ncrypto-ingest is running. Temporal UI: ${stack.uiUrl ?? '(headless)'}  PostgreSQL: ${stack.databaseUrl}`,
     );
@@ -44,35 +58,92 @@ async function main(): Promise<number> {
     console.log('Progress below; Ctrl-C stops everything.\n');
 
     const last = new Map<string, string>();
-    let allDone = false;
+    let stopping = false;
+    let backfillsDone = false;
+    let lastStatus = '';
     const watch = (async () => {
-      while (!allDone) {
-        const states = await Promise.all(jobs.map(readProgress));
-        states.forEach((p, k) => {
-          const line = `${label(jobs[k]!.request).padEnd(58)} ${describeProgress(p)}`;
-          if (last.get(jobs[k]!.workflowId) !== line) console.log(line);
-          last.set(jobs[k]!.workflowId, line);
-        });
-        if (states.every((p) => p?.status === 'completed')) {
-          allDone = true;
-          console.log(
-            `\nAll ${jobs.length} backfills completed. The worker keeps serving task queue '${DEFAULT_TASK_QUEUE}':` +
-              ` start more with the README's 'temporal workflow start' command. Ctrl-C to stop.`,
-          );
+      while (!stopping) {
+        if (!backfillsDone) {
+          const states = await Promise.all(jobs.map(readProgress));
+          states.forEach((p, k) => {
+            const line = `${label(jobs[k]!.request).padEnd(58)} ${describeProgress(p)}`;
+            if (last.get(jobs[k]!.workflowId) !== line) console.log(line);
+            last.set(jobs[k]!.workflowId, line);
+          });
+          if (states.every((p) => p?.status === 'completed')) {
+            backfillsDone = true;
+            console.log(
+              `\nAll ${jobs.length} backfills completed. The service keeps running on its schedules ` +
+                `(crypto-ingest status, crypto-ingest schedules list, the UI). Ctrl-C to stop.`,
+            );
+          }
         }
+        const status = await serviceStatus(client, pool).catch(() => undefined);
+        if (status && status !== lastStatus) console.log(`[${new Date().toISOString().slice(11, 19)}] ${status}`);
+        lastStatus = status ?? lastStatus;
         await sleep(2_000);
       }
     })();
     const signal = await stop;
-    allDone = true;
+    stopping = true;
     shuttingDown();
     console.log(`\n${signal}: stopping the stack…`);
     await watch.catch(() => undefined);
     return 0;
   } finally {
+    await pool.end();
     await connection.close();
     await stack.stop();
   }
+}
+
+/** One line about the running service: tracked series, running workflows by kind, the last sync ticks. */
+async function serviceStatus(client: Client, pool: pg.Pool): Promise<string> {
+  const t = (
+    await pool.query<{ tracked: number; pending: number }>(
+      `SELECT count(*) FILTER (WHERE active)::int AS tracked, count(*) FILTER (WHERE active AND backfilled_at IS NULL)::int AS pending
+       FROM tracked_series`,
+    )
+  ).rows[0]!;
+  const running: Record<string, number> = {};
+  for await (const wf of client.workflow.list({ query: "ExecutionStatus = 'Running'" })) {
+    running[wf.type] = (running[wf.type] ?? 0) + 1;
+  }
+  const ticks: string[] = [];
+  for await (const wf of client.workflow.list({
+    query: "WorkflowType = 'syncDataset' AND ExecutionStatus = 'Completed'",
+  })) {
+    if (ticks.length >= 3) break;
+    const r = (await client.workflow.getHandle(wf.workflowId, wf.runId).result()) as SyncDatasetProgress;
+    ticks.push(
+      `${wf.workflowId.replace('crypto-ingest/sync/', '').replace(/-\d{4}-.*$/, '')} ${r.upToDate}/${r.series} up to date`,
+    );
+  }
+  const runningText = Object.entries(running)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
+  return (
+    `tracked ${t.tracked} series (${t.pending} awaiting their backfill) · running: ${runningText || 'nothing'}` +
+    (ticks.length ? ` · latest sync ticks: ${ticks.join('; ')}` : '')
+  );
+}
+
+/** Apply the universe config's schedules (idempotent) and refresh the universe now. */
+async function runUniverse(client: Client): Promise<void> {
+  const file = path.resolve(process.env.UNIVERSE_CONFIG ?? path.join(REPO_ROOT, 'config', 'universe.json'));
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError([`UNIVERSE_CONFIG ${file}: ${err instanceof Error ? err.message : String(err)}`]);
+  }
+  const parsed = parseUniverseConfig(raw);
+  if (!parsed.ok) throw new ConfigError(parsed.problems.map((p) => `${file}: ${p}`));
+  const rows = await applySchedules(client, desiredSchedules(parsed.config, DEFAULT_TASK_QUEUE));
+  console.log(`\nSchedules from ${path.relative(REPO_ROOT, file)} (crypto-ingest schedules list):`);
+  for (const line of formatApply(rows, false)) console.log(`  ${line}`);
+  await client.schedule.getHandle(SCHEDULE_IDS.universe).trigger();
+  console.log('  triggered the universe refresh: its series are tracked and backfilled by themselves');
 }
 
 runMain('npm start', main);
