@@ -115,6 +115,12 @@ async function syncSchedule(interval: Interval): Promise<string> {
   return scheduleId;
 }
 
+/** Wait, if needed, until at most `latestSecond` seconds into the current minute. */
+async function untilEarlyInMinute(latestSecond: number): Promise<void> {
+  const into = (Date.now() / 1000) % MINUTE;
+  if (into > latestSecond) await new Promise((r) => setTimeout(r, (MINUTE - into) * 1000 + 200));
+}
+
 /** `temporal schedule trigger` (the real CLI), then the result of the run it started. */
 async function triggerAndWait(scheduleId: string, after: Set<string>): Promise<SyncDatasetProgress> {
   await temporalCli(['schedule', 'trigger', '--schedule-id', scheduleId]);
@@ -150,6 +156,10 @@ describe('the tracked universe and incremental sync', () => {
   it('a schedule tick brings every tracked series up to the last closed period; a later tick finalizes the provisional candle', async () => {
     const scheduleId = await syncSchedule('1m');
     const seen = new Set<string>();
+    // The open period is provisional only if the tick's fetch happens in the same minute as its
+    // nominal time: start early in a minute so a slow machine cannot carry it over the boundary
+    // (the candle would then rightly be final, and the assertion below would race the clock).
+    await untilEarlyInMinute(35);
     const first = await triggerAndWait(scheduleId, seen);
     expect(first).toMatchObject({ status: 'completed', series: 2, synced: 2, upToDate: 2, pendingBackfill: 0 });
     const asOf = Date.parse(first.asOf!) / 1000;
