@@ -10,7 +10,7 @@ import { Problems } from './errors';
 import { runStart } from './start';
 
 export function parseRepairOptions(
-  o: { source?: string; dataset?: string; interval?: string; since?: string },
+  o: { source?: string; dataset?: string; interval?: string; since?: string; dryRun?: boolean },
   now = Date.now(),
 ): RepairCoverageInput {
   const p = new Problems();
@@ -18,7 +18,7 @@ export function parseRepairOptions(
   const since = checkDay(p, '--since', o.since);
   if (since && Date.parse(`${since}T00:00:00Z`) >= now) p.add(`--since ${since} is not in the past`);
   p.throwIfAny();
-  return { ...filter, ...(since ? { since: `${since}T00:00:00Z` } : {}) };
+  return { ...filter, ...(since ? { since: `${since}T00:00:00Z` } : {}), ...(o.dryRun ? { dryRun: true } : {}) };
 }
 
 export function registerRepair(program: Command, ctx: CliContext): void {
@@ -29,6 +29,10 @@ export function registerRepair(program: Command, ctx: CliContext): void {
     .option('--dataset <id>', 'only this dataset (needs --source)')
     .option('--interval <interval>', 'only this interval (1m, 1h, 1d)')
     .option('--since <YYYY-MM-DD>', 'audit from this day on (default: the last 7 days)')
+    .option(
+      '--dry-run',
+      'only audit: recount the coverage ledger from the fact tables (so `gaps` shows every hole), repair nothing',
+    )
     .option('--task-queue <name>', 'workflow task queue', ctx.defaultTaskQueue)
     .option('--wait', 'show live progress until it completes')
     .action(
@@ -37,6 +41,7 @@ export function registerRepair(program: Command, ctx: CliContext): void {
         dataset?: string;
         interval?: string;
         since?: string;
+        dryRun?: boolean;
         taskQueue: string;
         wait?: boolean;
       }) => {
@@ -45,7 +50,7 @@ export function registerRepair(program: Command, ctx: CliContext): void {
           ctx,
           {
             workflowType: 'repairCoverage',
-            workflowId: `repair/manual-${isoSeconds(Date.now())}`,
+            workflowId: `repair/${input.dryRun ? 'audit' : 'manual'}-${isoSeconds(Date.now())}`,
             taskQueue: o.taskQueue,
             args: [input],
             searchAttributes: {
@@ -54,7 +59,9 @@ export function registerRepair(program: Command, ctx: CliContext): void {
               ...(input.dataset ? { dataset: input.dataset } : {}),
               ...(input.interval ? { interval: input.interval } : {}),
             },
-            summary: 'Coverage repair (crypto-ingest CLI)',
+            summary: input.dryRun
+              ? 'Coverage audit, dry run (crypto-ingest CLI)'
+              : 'Coverage repair (crypto-ingest CLI)',
           },
           o.wait === true,
         );

@@ -192,6 +192,58 @@ describe('the tracked universe and incremental sync', () => {
     }
   }, 240_000);
 
+  it("a tick syncs up to the schedule's nominal time, not the time it ran (temporal schedule backfill of a past minute)", async () => {
+    const scheduleId = await syncSchedule('1m');
+    const nominal = (Math.floor(now() / MINUTE) - 15) * MINUTE; // a tick 15 minutes ago
+    // As if the series had last been synced half an hour before that tick.
+    await env.pool.query(
+      `UPDATE series_watermarks SET last_ts = to_timestamp($1), last_final_ts = to_timestamp($1)
+       WHERE source = 'data-api' AND dataset = 'spot-ohlcv' AND market = 'okex' AND interval = '1m'`,
+      [nominal - 30 * MINUTE],
+    );
+    await temporalCli([
+      'schedule',
+      'backfill',
+      '--schedule-id',
+      scheduleId,
+      '--start-time',
+      new Date((nominal - 1) * 1000).toISOString(),
+      '--end-time',
+      new Date((nominal + 1) * 1000).toISOString(),
+      '--overlap-policy',
+      'AllowAll',
+    ]);
+    const runId = await waitFor(
+      async () => {
+        for await (const wf of env.client.workflow.list({ query: `TemporalScheduledById = '${scheduleId}'` }))
+          return wf.workflowId;
+        return undefined;
+      },
+      20_000,
+      'the backfilled tick to appear',
+    );
+    const handle = env.client.workflow.getHandle(runId);
+    const result = (await handle.result()) as SyncDatasetProgress;
+    const started = (await handle.describe()).startTime.getTime() / 1000;
+    expect(started - nominal).toBeGreaterThan(14 * MINUTE); // it really ran late
+    expect(result).toMatchObject({
+      status: 'completed',
+      asOf: new Date(nominal * 1000).toISOString(),
+      series: 2,
+      synced: 2,
+      failed: 0,
+      rowsInserted: 0, // every period up to now is stored already
+    });
+    expect(result.rowsUnchanged).toBeGreaterThan(0);
+    // It read from the watermark up to its nominal period, and not one period further.
+    const windows = await env.pool.query(
+      `SELECT extract(epoch FROM min(window_from))::float8 AS first, extract(epoch FROM max(window_to))::float8 AS last
+       FROM ingestion_runs WHERE workflow_id = $1`,
+      [runId],
+    );
+    expect(windows.rows[0]).toEqual({ first: nominal - 30 * MINUTE + MINUTE - 10 * MINUTE, last: nominal + MINUTE });
+  });
+
   it('a newly listed instrument is tracked and backfilled from its listing by the next universe refresh', async () => {
     const listedAt = Math.floor(now() / 86_400) * 86_400 - 3 * 86_400;
     // List it on the simulator (and here, so the expected rows know the listing too).

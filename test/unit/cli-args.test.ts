@@ -218,4 +218,9 @@ describe('universe backfill and repair', () => {
       '--since 2026-03-02 is not in the past',
     ]);
   });
+
+  it('repair --dry-run: audit only (the workflow recounts the ledger and repairs nothing)', () => {
+    expect(parseRepairOptions({ dryRun: true }, NOW)).toEqual({ dryRun: true });
+    expect(parseRepairOptions({}, NOW)).toEqual({});
+  });
 });
