@@ -81,12 +81,20 @@ const emptyCounts = (): { -readonly [K in keyof SyncCounts]: number } => ({
   failed: 0,
 });
 
-/** Where a newly tracked series' coverage starts: the horizon, never before the listing. */
-function backfillStart(rule: TrackRule, asOf: number, firstTrade: number | null, interval: Interval): number {
+/**
+ * Where a newly tracked series' coverage starts: the horizon (from the start of that UTC day, so the
+ * coverage ledger, counted per day, has no partial first day), never before the listing.
+ */
+export function backfillStart(
+  rule: Pick<TrackRule, 'horizon'>,
+  asOf: number,
+  firstTrade: number | null,
+  interval: Interval,
+): number {
   const listing = firstTrade ?? Date.UTC(2010, 0, 1) / 1000;
   const horizon = rule.horizon ?? 'P30D';
-  const start =
-    horizon === 'listing' ? listing : Math.max(listing, asOf - Number(/^P(\d+)D$/.exec(horizon)![1]) * 86_400);
+  const days = /^P(\d+)D$/.exec(horizon);
+  const start = days ? Math.max(listing, alignDown(asOf - Number(days[1]) * 86_400, '1d')) : listing;
   return alignDown(start, interval);
 }
 

@@ -10,6 +10,7 @@ import type { BackfillProgress, BackfillSeriesInput } from '../workflows/contrac
 import { progressQuery } from '../workflows/contracts/backfill';
 import { backfillWorkflowId, referenceWorkflowId } from '../workflows/contracts/ids';
 import { SA } from '../workflows/contracts/search-attributes';
+import type { SyncDatasetProgress } from '../workflows/contracts/operations';
 import type { RefreshReferenceProgress } from '../workflows/contracts/reference';
 import { alignDown, alignUp, type Interval, type SeriesKey } from '../workflows/contracts/series';
 import type { backfillSeries } from '../workflows/backfill-series';
@@ -89,6 +90,29 @@ export function describeProgress(p: BackfillProgress | undefined): string {
   if (!p) return 'waiting for a worker';
   if (p.status === 'planning') return 'planning';
   return `${String(p.percent).padStart(3)}%  rows ${p.rowsReceived} (new ${p.rowsInserted})  pages ${p.pages}  cursor ${p.cursor ?? '-'}`;
+}
+
+/** Sync runs started by this project's schedules: `crypto-ingest/sync/<s>/<d>/<i>-<nominal time>`. */
+const SCHEDULED_SYNC = /^crypto-ingest\/sync\/(.+)-\d{4}-\d\d-\d\dT[\d:]+Z$/;
+
+/** The newest run of each sync schedule, from workflow IDs listed newest first. */
+export function latestTickPerSchedule(workflowIds: readonly string[]): Array<{ schedule: string; workflowId: string }> {
+  const seen = new Map<string, string>();
+  for (const id of workflowIds) {
+    const schedule = SCHEDULED_SYNC.exec(id)?.[1];
+    if (schedule && !seen.has(schedule)) seen.set(schedule, id);
+  }
+  return [...seen].map(([schedule, workflowId]) => ({ schedule, workflowId }));
+}
+
+/** `data-api/spot-ohlcv/1m @04:15 2/2 up to date[, n awaiting backfill][, n failed]`. */
+export function describeTick(schedule: string, r: SyncDatasetProgress): string {
+  const at = r.asOf ? ` @${r.asOf.slice(11, 16)}` : '';
+  return (
+    `${schedule}${at} ${r.upToDate}/${r.series} up to date` +
+    (r.pendingBackfill ? `, ${r.pendingBackfill} awaiting backfill` : '') +
+    (r.failed ? `, ${r.failed} failed` : '')
+  );
 }
 
 export function describeReference(p: RefreshReferenceProgress): string {

@@ -23,6 +23,8 @@ import { applySchedules, desiredSchedules, formatApply } from '../cli/schedules'
 import {
   demoBackfills,
   demoReferences,
+  describeTick,
+  latestTickPerSchedule,
   describeProgress,
   describeReference,
   label,
@@ -109,15 +111,18 @@ async function serviceStatus(client: Client, pool: pg.Pool): Promise<string> {
   for await (const wf of client.workflow.list({ query: "ExecutionStatus = 'Running'" })) {
     running[wf.type] = (running[wf.type] ?? 0) + 1;
   }
-  const ticks: string[] = [];
+  // The newest completed tick of each sync schedule (the list is newest first).
+  const recent: string[] = [];
   for await (const wf of client.workflow.list({
     query: "WorkflowType = 'syncDataset' AND ExecutionStatus = 'Completed'",
   })) {
-    if (ticks.length >= 3) break;
-    const r = (await client.workflow.getHandle(wf.workflowId, wf.runId).result()) as SyncDatasetProgress;
-    ticks.push(
-      `${wf.workflowId.replace('crypto-ingest/sync/', '').replace(/-\d{4}-.*$/, '')} ${r.upToDate}/${r.series} up to date`,
-    );
+    recent.push(wf.workflowId);
+    if (recent.length >= 200) break;
+  }
+  const ticks: string[] = [];
+  for (const { schedule, workflowId } of latestTickPerSchedule(recent)) {
+    const r = (await client.workflow.getHandle(workflowId).result()) as SyncDatasetProgress;
+    ticks.push(describeTick(schedule, r));
   }
   const runningText = Object.entries(running)
     .map(([k, v]) => `${v} ${k}`)

@@ -249,4 +249,56 @@ describe('coverage_report', () => {
       client.release();
     }
   });
+
+  it('the last, partial day counts only closed periods: a stored open candle does not hide a hole', async () => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      // 1h series from 2024-06-01 00:00; "now" 2024-06-03 10:30: the 10:00 period is open.
+      await client.query(
+        `INSERT INTO tracked_series (source, dataset, market, instrument, interval, origin, backfill_from)
+         VALUES ('edge-test', 'd', 'm', 'I', '1h', 'test', '2024-06-01T00:00:00Z')`,
+      );
+      // Day 3: 00:00…09:00 expected; 05:00 missing, the open 10:00 candle stored: still 10 rows.
+      await client.query(
+        `INSERT INTO coverage_daily (source, dataset, market, instrument, interval, day, present, filler, provisional, certified_empty)
+         VALUES ('edge-test', 'd', 'm', 'I', '1h', '2024-06-01', 24, 0, 0, 0),
+                ('edge-test', 'd', 'm', 'I', '1h', '2024-06-02', 24, 0, 0, 0),
+                ('edge-test', 'd', 'm', 'I', '1h', '2024-06-03', 10, 0, 1, 0)`,
+      );
+      await client.query(
+        `INSERT INTO series_watermarks (source, dataset, market, instrument, interval, first_ts, last_ts, last_final_ts)
+         VALUES ('edge-test', 'd', 'm', 'I', '1h', '2024-06-01T00:00:00Z', '2024-06-03T10:00:00Z', '2024-06-03T09:00:00Z')`,
+      );
+      const report = async (at: string) =>
+        (
+          await client.query(
+            `SELECT to_char(day, 'YYYY-MM-DD') AS day, expected, present, missing
+             FROM coverage_report_at($1::timestamptz) WHERE source = 'edge-test' ORDER BY day`,
+            [at],
+          )
+        ).rows;
+      expect(await report('2024-06-03T10:30:00Z')).toEqual([
+        { day: '2024-06-01', expected: 24, present: 24, missing: 0 },
+        { day: '2024-06-02', expected: 24, present: 24, missing: 0 },
+        { day: '2024-06-03', expected: 10, present: 9, missing: 1 },
+      ]);
+      // An hour later the 10:00 candle is a closed period like any other, and counts.
+      expect((await report('2024-06-03T11:30:00Z')).at(-1)).toEqual({
+        day: '2024-06-03',
+        expected: 11,
+        present: 10,
+        missing: 1,
+      });
+      // The view is the report as of now (these days are long closed).
+      const now = await client.query(
+        `SELECT to_char(day, 'YYYY-MM-DD') AS day, expected, present, missing FROM coverage_report
+         WHERE source = 'edge-test' AND day <= '2024-06-03' ORDER BY day`,
+      );
+      expect(now.rows.at(-1)).toEqual({ day: '2024-06-03', expected: 24, present: 10, missing: 14 });
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
+  });
 });
