@@ -26,6 +26,12 @@ export interface ResolveUniverseResult {
   readonly removed: number;
   /** Tracked series whose initial backfill is not done. */
   readonly pendingBackfill: number;
+  /**
+   * Explicitly configured instruments (`source/dataset/market/instrument`) that the instruments
+   * reference of their market does not list: not tracked (a typo, or not listed yet; a later
+   * refresh tracks it once the reference lists it).
+   */
+  readonly unlisted: string[];
 }
 
 export interface SeriesPage {
@@ -110,16 +116,29 @@ export function createOperationsActivities(deps: ActivityDeps) {
       }
       const asOf = toSeconds(input.asOf);
       const desired = new Map<string, DesiredSeries>();
+      const unlisted = new Set<string>();
       for (const rule of parsed.config.track) {
         const { dataset } = resolveDataset(deps, rule.source, rule.dataset);
         const kind = dataset.instrumentKind ?? 'spot';
         const candidates = rule.instruments
           ? await (async () => {
               const firsts = await deps.universe.firstTrades(rule.source, kind, rule.instruments!);
-              return rule.instruments!.map((i) => ({
-                ...i,
-                firstTradeTs: firsts.get(`${i.market}|${i.instrument}`) ?? null,
-              }));
+              // A market whose instruments reference is not refreshed (or has none) is trusted as written.
+              const referenced = dataset.instrumentKind
+                ? await deps.universe.referencedMarkets(
+                    rule.source,
+                    kind,
+                    rule.instruments!.map((i) => i.market),
+                  )
+                : new Set<string>();
+              return rule.instruments!.flatMap((i) => {
+                const key = `${i.market}|${i.instrument}`;
+                if (!firsts.has(key) && referenced.has(i.market)) {
+                  unlisted.add(`${rule.source}/${rule.dataset}/${i.market}/${i.instrument}`);
+                  return [];
+                }
+                return [{ ...i, firstTradeTs: firsts.get(key) ?? null }];
+              });
             })()
           : await deps.universe.selectInstruments({
               source: rule.source,
@@ -155,7 +174,7 @@ export function createOperationsActivities(deps: ActivityDeps) {
       }
       const applied = await deps.universe.apply([...desired.values()]);
       const pending = await deps.universe.page({}, null, 100_000, true);
-      return { ...applied, pendingBackfill: pending.length };
+      return { ...applied, pendingBackfill: pending.length, unlisted: [...unlisted] };
     },
 
     /** A page of tracked series (optionally only those whose initial backfill is not done). */

@@ -71,7 +71,8 @@ const UNIVERSE_STEPS: ReadonlyArray<RefreshUniverseProgress['status']> = [
 function universe(p: RefreshUniverseProgress): ProgressView {
   const text =
     `${p.status}  references ${n(p.references)}  tracked ${n(p.tracked)} (+${n(p.added)} -${n(p.removed)})` +
-    `  awaiting backfill ${n(p.pendingBackfill)}${p.backfillWorkflowId ? `  → ${p.backfillWorkflowId}` : ''}`;
+    `  awaiting backfill ${n(p.pendingBackfill)}${p.backfillWorkflowId ? `  → ${p.backfillWorkflowId}` : ''}` +
+    (p.unlisted?.length ? `  NOT LISTED, not tracked: ${p.unlisted.join(', ')}` : '');
   const step = Math.max(0, UNIVERSE_STEPS.indexOf(p.status));
   return { percent: pct(step, UNIVERSE_STEPS.length - 1), text, completed: p.status === 'completed' };
 }

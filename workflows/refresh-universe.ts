@@ -26,6 +26,13 @@ function describe(p: RefreshUniverseProgress): string {
     `Status: ${p.status}`,
     `Reference snapshots: ${p.references}; tracked series: ${p.tracked} (${p.added} added, ${p.removed} dropped)`,
     `Awaiting their initial backfill: ${p.pendingBackfill}${p.backfillWorkflowId ? ` (handed to ${p.backfillWorkflowId})` : ''}`,
+    ...(p.unlisted?.length
+      ? [
+          '',
+          `**Not tracked: ${p.unlisted.length} configured instrument(s) their market's instruments reference does not list** ` +
+            `(a typo, or not listed yet): ${p.unlisted.join(', ')}`,
+        ]
+      : []),
   ].join('\n');
 }
 

@@ -122,6 +122,15 @@ export class PgUniverseStore {
     }));
   }
 
+  /** Which of these markets the instruments reference has any instrument of (for this source and kind). */
+  async referencedMarkets(source: string, kind: 'spot' | 'futures', markets: readonly string[]): Promise<Set<string>> {
+    const res = await this.#query<{ market: string }>(
+      `SELECT DISTINCT market FROM instruments WHERE source = $1 AND kind = $2 AND market = ANY ($3::text[])`,
+      [source, kind, [...new Set(markets)]],
+    );
+    return new Set(res.rows.map((r) => r.market));
+  }
+
   /** First trades of explicitly listed instruments, where the reference tables know them. */
   async firstTrades(
     source: string,

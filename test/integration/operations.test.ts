@@ -263,6 +263,36 @@ describe('the tracked universe and incremental sync', () => {
       expectedSpotCandles('okex', NEW_INSTRUMENT, '1h', listedAt, end).map((e) => [e.TIMESTAMP, e.CLOSE]),
     );
   });
+  it("an explicit instrument its market's instruments reference does not list is reported, not tracked", async () => {
+    const typo = { market: 'okex', instrument: 'NOPE-USDT' };
+    const unreferenced = { market: `nowhere-${randomUUID().slice(0, 6)}`, instrument: 'BTC-USD' }; // no reference: trusted
+    const r = await env.client.workflow.execute('refreshUniverse', {
+      taskQueue: env.taskQueue,
+      workflowId: `test-universe/${randomUUID()}`,
+      args: [
+        {
+          config: {
+            ...config,
+            track: [
+              ...config.track,
+              {
+                name: 'typo',
+                source: 'data-api',
+                dataset: 'spot-ohlcv',
+                intervals: ['1d'],
+                instruments: [typo, unreferenced],
+              },
+            ],
+          },
+        },
+      ],
+    });
+    expect(r).toMatchObject({ unlisted: ['data-api/spot-ohlcv/okex/NOPE-USDT'], added: 1 });
+    const tracked = await env.pool.query(`SELECT market FROM tracked_series WHERE origin = 'config:typo' AND active`);
+    expect(tracked.rows).toEqual([{ market: unreferenced.market }]);
+    // Back to the test's universe (the unreferenced one untracked again, its backfill left to fail alone).
+    await refreshUniverseNow();
+  });
 });
 
 describe('coverage: holes reported and repaired, empty periods certified', () => {

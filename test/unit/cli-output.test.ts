@@ -133,6 +133,9 @@ describe('progress lines', () => {
     expect(progressLine('refreshUniverse', u)).toBe(
       'resolving  references 4  tracked 300 (+5 -2)  awaiting backfill 5',
     );
+    expect(progressLine('refreshUniverse', { ...u, unlisted: ['data-api/spot-ohlcv/kraken/SOL-USD'] })).toBe(
+      'resolving  references 4  tracked 300 (+5 -2)  awaiting backfill 5  NOT LISTED, not tracked: data-api/spot-ohlcv/kraken/SOL-USD',
+    );
     expect(progressLine('somethingNew', { status: 'running', done: 3, note: 'x' })).toBe('running  done 3');
   });
 

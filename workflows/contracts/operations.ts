@@ -81,6 +81,11 @@ export interface RefreshUniverseProgress {
   /** Tracked series without a completed initial backfill, handed to `backfillUniverse`. */
   pendingBackfill: number;
   backfillWorkflowId?: string;
+  /**
+   * Explicitly configured instruments (`source/dataset/market/instrument`) their market's
+   * instruments reference does not list: not tracked. A typo, or not listed yet.
+   */
+  unlisted?: string[];
 }
 
 // ---------------------------------------------------------------------------------------------
