@@ -10,11 +10,13 @@ import type {
   TrackRule,
   SeriesFailure,
 } from '../workflows/contracts/operations';
+import { emptySyncCounts } from '../workflows/contracts/operations';
 import { canonicalTime, seriesPath } from '../workflows/contracts/ids';
 import { alignDown, INTERVAL_SECONDS, type Interval, type SeriesKey } from '../workflows/contracts/series';
 import { cursorOf, type DesiredSeries, type SeriesCursor, type SeriesFilter } from './db/universe-store';
 import { IngestError, InvalidInputError } from './errors';
-import { fetchRange, finalBeforeOf, lineageNow, withHeartbeats } from './ingest-chunk';
+import { fetchRange, finalBeforeOf, lineageNow, withHeartbeats, type FetchedRange } from './ingest-chunk';
+import type { DatasetSpec } from './sources/types';
 import { resolveDataset, type ActivityDeps } from './runtime';
 import { parseUniverseConfig } from './universe-config';
 
@@ -74,19 +76,6 @@ export interface RepairRangeResult {
   readonly paused?: { readonly until: string; readonly reason: string };
 }
 
-const emptyCounts = (): { -readonly [K in keyof SyncCounts]: number } => ({
-  series: 0,
-  synced: 0,
-  pendingBackfill: 0,
-  pages: 0,
-  rowsInserted: 0,
-  rowsUpdated: 0,
-  rowsUnchanged: 0,
-  rowsQuarantined: 0,
-  upToDate: 0,
-  failed: 0,
-});
-
 /**
  * Where a newly tracked series' coverage starts: the horizon (from the start of that UTC day, so the
  * coverage ledger, counted per day, has no partial first day), never before the listing.
@@ -102,6 +91,34 @@ export function backfillStart(
   const days = /^P(\d+)D$/.exec(horizon);
   const start = days ? Math.max(listing, alignDown(asOf - Number(days[1]) * 86_400, '1d')) : listing;
   return alignDown(start, interval);
+}
+
+/**
+ * Write what a sync or repair fetched for one series: rows, lineage, watermark and ledger in one
+ * transaction, with no checkpoint (these ranges are not resumable jobs; the watermark is their state).
+ */
+async function writeRange(
+  deps: ActivityDeps,
+  kind: 'sync' | 'repair',
+  s: SeriesKey,
+  dataset: DatasetSpec<unknown>,
+  fetched: FetchedRange,
+  from: number,
+  end: number,
+  startedAt: Date,
+) {
+  const finalBefore = finalBeforeOf(fetched.pages, deps.now?.() ?? Date.now());
+  const written = await deps.store.writeChunk({
+    job: { jobId: `${kind}/${seriesPath(s)}`, series: s, from, to: end },
+    dataset,
+    pages: fetched.pages.map((p) => p.page),
+    windowFrom: from,
+    nextCursor: fetched.cursor,
+    finalBefore,
+    lineage: lineageNow(startedAt),
+    checkpoint: false,
+  });
+  return { ...written, finalBefore };
 }
 
 export function createOperationsActivities(deps: ActivityDeps) {
@@ -229,7 +246,7 @@ export function createOperationsActivities(deps: ActivityDeps) {
         input.start,
         input.limit,
       );
-      const counts = emptyCounts();
+      const counts = emptySyncCounts();
       const failures: SeriesFailure[] = [];
       let previous: SeriesCursor = input.start;
       for (const [k, s] of series.entries()) {
@@ -252,22 +269,7 @@ export function createOperationsActivities(deps: ActivityDeps) {
           if (fetched.pages.length > 0) {
             const written = await withHeartbeats(
               () => ({ done: k, of: series.length, writing: true }),
-              () =>
-                deps.store.writeChunk({
-                  job: {
-                    jobId: `sync/${s.source}/${s.dataset}/${s.market}/${s.instrument}/${s.interval}`,
-                    series: s,
-                    from,
-                    to: end,
-                  },
-                  dataset,
-                  pages: fetched.pages.map((p) => p.page),
-                  windowFrom: from,
-                  nextCursor: fetched.cursor,
-                  finalBefore: finalBeforeOf(fetched.pages, deps.now?.() ?? Date.now()),
-                  lineage: lineageNow(startedAt),
-                  checkpoint: false,
-                }),
+              () => writeRange(deps, 'sync', s, dataset, fetched, from, end, startedAt),
             );
             counts.pages += fetched.pages.length;
             counts.rowsInserted += written.inserted;
@@ -357,22 +359,8 @@ export function createOperationsActivities(deps: ActivityDeps) {
       };
       if (fetched.pages.length === 0)
         return { filled: 0, certified: 0, quarantined: 0, ...(pause ? { paused: pause } : {}) };
-      const finalBefore = finalBeforeOf(fetched.pages, deps.now?.() ?? Date.now());
-      const written = await deps.store.writeChunk({
-        job: {
-          jobId: `repair/${s.source}/${s.dataset}/${s.market}/${s.instrument}/${s.interval}`,
-          series: s,
-          from,
-          to: end,
-        },
-        dataset,
-        pages: fetched.pages.map((p) => p.page),
-        windowFrom: from,
-        nextCursor: fetched.cursor,
-        finalBefore,
-        lineage: lineageNow(startedAt),
-        checkpoint: false,
-      });
+      const written = await writeRange(deps, 'repair', s, dataset, fetched, from, end, startedAt);
+      const finalBefore = written.finalBefore;
       let certified = 0;
       for (const { page, from: pFrom, to: pTo } of fetched.pages) {
         const answered = new Set<number>();

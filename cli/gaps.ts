@@ -9,17 +9,6 @@ import type { CliContext } from './context';
 import { NotFoundError, Problems } from './errors';
 import { formatCount, table } from './output';
 
-export interface GapsOptions {
-  source?: string;
-  dataset?: string;
-  market?: string;
-  instrument?: string;
-  interval?: string;
-  since?: string;
-  json?: boolean;
-  limit?: string;
-}
-
 export interface GapsFilter {
   source?: string;
   dataset?: string;
@@ -27,6 +16,11 @@ export interface GapsFilter {
   instrument?: string;
   interval?: string;
   since?: string;
+}
+
+export interface GapsOptions extends GapsFilter {
+  json?: boolean;
+  limit?: string;
 }
 
 export interface GapRow {

@@ -200,45 +200,31 @@ export function registerSchedules(program: Command, ctx: CliContext): void {
       for (const line of table(columns, rows)) ctx.out.log(line);
     });
 
-  group
-    .command('pause')
-    .argument('[id...]', 'schedule IDs (crypto-ingest/repair, or just repair)')
-    .description('pause schedules (running workflows are not affected)')
-    .option('--all', 'every crypto-ingest schedule')
-    .option('--note <text>', 'why (shown in schedules list and the UI)')
-    .action(async (ids: string[], o: { all?: boolean; note?: string }) => {
-      checkTargets(ids, o.all);
-      const { client } = await ctx.temporal();
-      const list = await targets(client, ids, o.all);
-      if (list.length === 0) {
-        ctx.out.log('no crypto-ingest schedules');
-        return;
-      }
-      for (const id of list) {
-        await client.schedule.getHandle(id).pause(o.note ?? 'paused by an operator (crypto-ingest CLI)');
-        ctx.out.log(`paused ${id}`);
-      }
-    });
-
-  group
-    .command('resume')
-    .argument('[id...]', 'schedule IDs (crypto-ingest/repair, or just repair)')
-    .description('resume paused schedules')
-    .option('--all', 'every crypto-ingest schedule')
-    .option('--note <text>', 'note to record')
-    .action(async (ids: string[], o: { all?: boolean; note?: string }) => {
-      checkTargets(ids, o.all);
-      const { client } = await ctx.temporal();
-      const list = await targets(client, ids, o.all);
-      if (list.length === 0) {
-        ctx.out.log('no crypto-ingest schedules');
-        return;
-      }
-      for (const id of list) {
-        await client.schedule.getHandle(id).unpause(o.note ?? 'resumed by an operator (crypto-ingest CLI)');
-        ctx.out.log(`resumed ${id}`);
-      }
-    });
+  for (const [verb, description, defaultNote] of [
+    ['pause', 'pause schedules (running workflows are not affected)', 'paused by an operator (crypto-ingest CLI)'],
+    ['resume', 'resume paused schedules', 'resumed by an operator (crypto-ingest CLI)'],
+  ] as const) {
+    group
+      .command(verb)
+      .argument('[id...]', 'schedule IDs (crypto-ingest/repair, or just repair)')
+      .description(description)
+      .option('--all', 'every crypto-ingest schedule')
+      .option('--note <text>', verb === 'pause' ? 'why (shown in schedules list and the UI)' : 'note to record')
+      .action(async (ids: string[], o: { all?: boolean; note?: string }) => {
+        checkTargets(ids, o.all);
+        const { client } = await ctx.temporal();
+        const list = await targets(client, ids, o.all);
+        if (list.length === 0) {
+          ctx.out.log('no crypto-ingest schedules');
+          return;
+        }
+        for (const id of list) {
+          const handle = client.schedule.getHandle(id);
+          await (verb === 'pause' ? handle.pause(o.note ?? defaultNote) : handle.unpause(o.note ?? defaultNote));
+          ctx.out.log(`${verb}d ${id}`);
+        }
+      });
+  }
 
   group
     .command('trigger')

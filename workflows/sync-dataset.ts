@@ -10,6 +10,7 @@ import type { SeriesCursor } from '../activities/db/universe-store';
 import type { SyncBatchResult } from '../activities';
 import {
   DEFAULT_LOOKBACK,
+  emptySyncCounts,
   syncProgressQuery,
   type SyncCounts,
   type SyncDatasetInput,
@@ -64,16 +65,7 @@ export async function syncDataset(input: SyncDatasetInput): Promise<SyncDatasetP
     asOf,
     batches: 0,
     batchesDone: 0,
-    series: 0,
-    synced: 0,
-    pendingBackfill: 0,
-    pages: 0,
-    rowsInserted: 0,
-    rowsUpdated: 0,
-    rowsUnchanged: 0,
-    rowsQuarantined: 0,
-    upToDate: 0,
-    failed: 0,
+    ...emptySyncCounts(),
     failures: [],
   };
   setHandler(syncProgressQuery, () => progress);

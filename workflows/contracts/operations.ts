@@ -123,6 +123,20 @@ export interface SyncCounts {
   failed: number;
 }
 
+/** All sync counters at zero. */
+export const emptySyncCounts = (): SyncCounts => ({
+  series: 0,
+  synced: 0,
+  pendingBackfill: 0,
+  pages: 0,
+  rowsInserted: 0,
+  rowsUpdated: 0,
+  rowsUnchanged: 0,
+  rowsQuarantined: 0,
+  upToDate: 0,
+  failed: 0,
+});
+
 /** One series that failed in a tick or repair: what and why (failure type and message). */
 export interface SeriesFailure {
   series: string;
