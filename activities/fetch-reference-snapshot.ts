@@ -6,10 +6,10 @@
  */
 import { activityInfo, Context, heartbeat } from '@temporalio/activity';
 import type { ReferencePage } from './sources/types';
-import { InvalidInputError, RateLimitedError } from './errors';
-import { SourcePausedError } from './rate-gate';
-import type { ActivityDeps } from './runtime';
-import { canonicalTime } from '../workflows/contracts/ids';
+import { InvalidInputError } from './errors';
+import { lineageNow } from './ingest-chunk';
+import { pauseFor, type SourcePause } from './rate-gate';
+import { resolveSource, type ActivityDeps } from './runtime';
 import type { RefreshReferenceInput } from '../workflows/contracts/reference';
 
 export interface RefreshReferenceResult {
@@ -23,21 +23,15 @@ export interface RefreshReferenceResult {
   /** UTC date the snapshot is of (the API's clock). */
   readonly snapshotDate: string | null;
   readonly runId: number | null;
-  readonly paused?: { readonly until: string; readonly reason: string };
+  readonly paused?: SourcePause;
 }
 
 /** Most pages one refresh may fetch (a guard against a runaway `next` token). */
 const MAX_PAGES = 2_000;
-const DEFAULT_PAUSE_SECONDS = 60;
 
 export function createFetchReferenceSnapshot(deps: ActivityDeps) {
   return async function fetchReferenceSnapshot(input: RefreshReferenceInput): Promise<RefreshReferenceResult> {
-    const source = deps.sources.get(input.source);
-    if (!source) {
-      throw new InvalidInputError(
-        `unknown or disabled source '${input.source}' (enabled: ${[...deps.sources.keys()].join(', ') || 'none'})`,
-      );
-    }
+    const source = resolveSource(deps, input.source);
     const spec = source.definition.references[input.dataset];
     if (!spec) {
       throw new InvalidInputError(
@@ -64,13 +58,8 @@ export function createFetchReferenceSnapshot(deps: ActivityDeps) {
       try {
         page = await spec.fetchPage({ config: source.config, signal, gate: source.gate }, parsed.data, token);
       } catch (err) {
-        if (err instanceof SourcePausedError || err instanceof RateLimitedError) {
-          const seconds =
-            err instanceof SourcePausedError
-              ? err.untilSeconds - Date.now() / 1000
-              : (err.retryAfterSeconds ?? DEFAULT_PAUSE_SECONDS);
-          const reason = err instanceof SourcePausedError ? err.reason : `${input.source} answered: ${err.message}`;
-          if (!(err instanceof SourcePausedError)) await source.gate.pause(seconds, reason, 'api');
+        const paused = await pauseFor(err, source.gate, input.source);
+        if (paused) {
           return {
             pages: 0,
             assets: 0,
@@ -80,7 +69,7 @@ export function createFetchReferenceSnapshot(deps: ActivityDeps) {
             changed: 0,
             snapshotDate: null,
             runId: null,
-            paused: { until: canonicalTime(Math.ceil(Date.now() / 1000 + seconds)), reason },
+            paused,
           };
         }
         throw err;
@@ -99,13 +88,7 @@ export function createFetchReferenceSnapshot(deps: ActivityDeps) {
       dataset: input.dataset,
       pages,
       snapshotDate,
-      lineage: {
-        workflowId: info.workflowExecution?.workflowId ?? '(none)',
-        workflowRunId: info.workflowExecution?.runId ?? '(none)',
-        activityId: info.activityId,
-        attempt: info.attempt,
-        startedAt,
-      },
+      lineage: lineageNow(startedAt),
     });
     return {
       pages: pages.length,

@@ -8,8 +8,8 @@ import { activityInfo, Context, heartbeat } from '@temporalio/activity';
 import type { SeriesKey } from '../workflows/contracts/series';
 import { INTERVAL_SECONDS } from '../workflows/contracts/series';
 import { canonicalTime } from '../workflows/contracts/ids';
-import { InvalidInputError, RateLimitedError } from './errors';
-import { SourcePausedError, type RateGate } from './rate-gate';
+import { InvalidInputError } from './errors';
+import { pauseFor, type SourcePause } from './rate-gate';
 import { resolveDataset, type ActivityDeps, type SourceRuntime } from './runtime';
 import type { DatasetSpec, Page } from './sources/types';
 
@@ -47,7 +47,8 @@ export interface IngestChunkResult {
   readonly paused?: { readonly until: string; readonly reason: string };
 }
 
-function toSeconds(iso: string, what: string): number {
+/** Unix seconds of an ISO instant, or the non-retryable `InvalidInputError` naming the field. */
+export function toSeconds(iso: string, what: string): number {
   const ms = Date.parse(iso);
   if (!Number.isFinite(ms)) throw new InvalidInputError(`${what} is not an ISO-8601 time: ${iso}`);
   return Math.floor(ms / 1000);
@@ -79,26 +80,6 @@ const EMPTY_COUNTS = {
   rowsQuarantined: 0,
 } as const;
 
-/**
- * A rate limit is not a failure: the source is paused fleet-wide (so no other worker hits the API
- * meanwhile) and the workflow waits. Returns the pause, or undefined for any other error.
- */
-async function pauseFor(
-  err: unknown,
-  gate: RateGate,
-  source: string,
-): Promise<{ until: number; reason: string } | undefined> {
-  if (err instanceof SourcePausedError) return { until: err.untilSeconds, reason: err.reason };
-  if (!(err instanceof RateLimitedError)) return undefined;
-  const seconds = err.retryAfterSeconds ?? DEFAULT_PAUSE_SECONDS;
-  const reason = `${source} answered: ${err.message}`;
-  await gate.pause(seconds, reason, 'api');
-  return { until: Date.now() / 1000 + seconds, reason };
-}
-
-/** How long to pause when a rate-limit answer does not say how long. */
-const DEFAULT_PAUSE_SECONDS = 60;
-
 /** One page with the window it asked for. */
 export interface FetchedPage {
   readonly page: Page;
@@ -111,7 +92,7 @@ export interface FetchedRange {
   readonly pages: FetchedPage[];
   /** Next period to fetch. */
   readonly cursor: number;
-  readonly paused?: { readonly until: number; readonly reason: string };
+  readonly paused?: SourcePause;
 }
 
 /**
@@ -132,7 +113,7 @@ export async function fetchRange(
   const signal = Context.current().cancellationSignal;
   let cursor = start;
   const pages: FetchedPage[] = [];
-  let paused: { until: number; reason: string } | undefined;
+  let paused: SourcePause | undefined;
   await withHeartbeats(
     () => ({ cursor: canonicalTime(cursor), pages: pages.length }),
     async () => {
@@ -197,10 +178,7 @@ export function createIngestChunk(deps: ActivityDeps) {
       Math.max(1, Math.floor(input.maxPages)),
     );
     const { pages, cursor } = fetched;
-    const pause = fetched.paused && {
-      until: canonicalTime(Math.ceil(fetched.paused.until)),
-      reason: fetched.paused.reason,
-    };
+    const pause = fetched.paused;
     if (pages.length === 0) {
       // Paused before the first request: nothing to write.
       return { ...EMPTY_COUNTS, nextCursor: canonicalTime(cursor), done: cursor >= end, runId: null, paused: pause };

@@ -15,12 +15,10 @@ import { canonicalTime, seriesPath } from '../workflows/contracts/ids';
 import { alignDown, INTERVAL_SECONDS, type Interval, type SeriesKey } from '../workflows/contracts/series';
 import { cursorOf, type DesiredSeries, type SeriesCursor, type SeriesFilter } from './db/universe-store';
 import { IngestError, InvalidInputError } from './errors';
-import { fetchRange, finalBeforeOf, lineageNow, withHeartbeats, type FetchedRange } from './ingest-chunk';
+import { fetchRange, finalBeforeOf, lineageNow, toSeconds, withHeartbeats, type FetchedRange } from './ingest-chunk';
 import type { DatasetSpec } from './sources/types';
 import { resolveDataset, type ActivityDeps } from './runtime';
 import { parseUniverseConfig } from './universe-config';
-
-const toSeconds = (iso: string): number => Math.floor(Date.parse(iso) / 1000);
 
 export interface ResolveUniverseResult {
   readonly tracked: number;
@@ -131,7 +129,7 @@ export function createOperationsActivities(deps: ActivityDeps) {
           details: { problems: parsed.problems },
         });
       }
-      const asOf = toSeconds(input.asOf);
+      const asOf = toSeconds(input.asOf, 'asOf');
       const desired = new Map<string, DesiredSeries>();
       const unlisted = new Set<string>();
       for (const rule of parsed.config.track) {
@@ -190,8 +188,7 @@ export function createOperationsActivities(deps: ActivityDeps) {
         }
       }
       const applied = await deps.universe.apply([...desired.values()]);
-      const pending = await deps.universe.page({}, null, 100_000, true);
-      return { ...applied, pendingBackfill: pending.length, unlisted: [...unlisted] };
+      return { ...applied, pendingBackfill: await deps.universe.countPending(), unlisted: [...unlisted] };
     },
 
     /** A page of tracked series (optionally only those whose initial backfill is not done). */
@@ -238,7 +235,7 @@ export function createOperationsActivities(deps: ActivityDeps) {
     async syncBatch(input: SyncBatchInput): Promise<SyncBatchResult> {
       const { source, dataset } = resolveDataset(deps, input.source, input.dataset);
       const step = INTERVAL_SECONDS[input.interval];
-      const asOf = toSeconds(input.asOf);
+      const asOf = toSeconds(input.asOf, 'asOf');
       const end = alignDown(asOf, input.interval) + step; // includes the open period, as provisional
       const lastClosed = alignDown(asOf, input.interval) - step;
       const series = await deps.universe.page(
@@ -248,13 +245,11 @@ export function createOperationsActivities(deps: ActivityDeps) {
       );
       const counts = emptySyncCounts();
       const failures: SeriesFailure[] = [];
-      let previous: SeriesCursor = input.start;
       for (const [k, s] of series.entries()) {
         heartbeat({ done: k, of: series.length });
         counts.series++;
         if (!s.backfilled) {
           counts.pendingBackfill++;
-          previous = cursorOf(s);
           continue;
         }
         let fetched: Awaited<ReturnType<typeof fetchRange>>;
@@ -283,9 +278,9 @@ export function createOperationsActivities(deps: ActivityDeps) {
               failures,
               series: counts.series - 1,
               paused: {
-                until: canonicalTime(Math.ceil(fetched.paused.until)),
-                reason: fetched.paused.reason,
-                resumeAfter: previous,
+                ...fetched.paused,
+                // The series before this one is the last one finished.
+                resumeAfter: k === 0 ? input.start : cursorOf(series[k - 1]!),
                 remaining: series.length - k,
               },
             };
@@ -296,12 +291,10 @@ export function createOperationsActivities(deps: ActivityDeps) {
           if (!(err instanceof IngestError) || err.retryable) throw err;
           counts.failed++;
           failures.push({ series: seriesPath(s), type: err.name, message: err.message });
-          previous = cursorOf(s);
           continue;
         }
         counts.synced++;
         if (fetched.cursor > lastClosed) counts.upToDate++;
-        previous = cursorOf(s);
       }
       return { ...counts, failures };
     },
@@ -319,8 +312,8 @@ export function createOperationsActivities(deps: ActivityDeps) {
       maxRanges: number;
     }): Promise<GapFindResult> {
       const rows = await deps.universe.page(input.filter, input.after, input.limit);
-      const since = toSeconds(input.since);
-      const asOf = toSeconds(input.asOf);
+      const since = toSeconds(input.since, 'since');
+      const asOf = toSeconds(input.asOf, 'asOf');
       const ranges: GapFindResult['ranges'] = [];
       let missing = 0;
       for (const [k, s] of rows.entries()) {
@@ -348,15 +341,12 @@ export function createOperationsActivities(deps: ActivityDeps) {
       const s = input.series;
       const { source, dataset } = resolveDataset(deps, s.source, s.dataset);
       const step = INTERVAL_SECONDS[s.interval];
-      const from = toSeconds(input.from);
-      const end = toSeconds(input.to) + step;
+      const from = toSeconds(input.from, 'from');
+      const end = toSeconds(input.to, 'to') + step;
       const cap = dataset.maxPeriodsPerRequest(s.interval);
       const startedAt = new Date();
       const fetched = await fetchRange(source, dataset, s, from, end, Math.ceil((end - from) / step / cap) + 1);
-      const pause = fetched.paused && {
-        until: canonicalTime(Math.ceil(fetched.paused.until)),
-        reason: fetched.paused.reason,
-      };
+      const pause = fetched.paused;
       if (fetched.pages.length === 0)
         return { filled: 0, certified: 0, quarantined: 0, ...(pause ? { paused: pause } : {}) };
       const written = await writeRange(deps, 'repair', s, dataset, fetched, from, end, startedAt);
@@ -371,7 +361,7 @@ export function createOperationsActivities(deps: ActivityDeps) {
         for (let t = pFrom; t <= pTo && t + step <= finalBefore; t += step) if (!answered.has(t)) empty.push(t);
         certified += await deps.coverage.certifyEmpty(s, empty, page.responseSha256, written.runId);
       }
-      await deps.coverage.audit(dataset, s, from, end);
+      // Nothing to recount: the write moved the ledger with the rows, and each certificate with itself.
       return {
         filled: written.inserted,
         certified,

@@ -11,6 +11,7 @@
 import type pg from 'pg';
 import { z } from 'zod';
 import { RATE_WINDOW_SECONDS, RATE_WINDOWS, type RateLimits, type RateWindow } from '../simulator/types';
+import { canonicalTime } from '../workflows/contracts/ids';
 import { classifyDatabaseError, RateLimitedError } from './errors';
 
 export interface RateGate {
@@ -42,6 +43,29 @@ export class SourcePausedError extends RateLimitedError {
     this.untilSeconds = untilSeconds;
     this.reason = reason;
   }
+}
+
+/** How long to pause when a rate-limit answer does not say how long. */
+export const DEFAULT_PAUSE_SECONDS = 60;
+
+/** A pause as activities return it to their workflow: until when (ISO, rounded up to the second) and why. */
+export interface SourcePause {
+  readonly until: string;
+  readonly reason: string;
+}
+
+/**
+ * A rate limit is not a failure: the source is paused fleet-wide (so no other worker hits the API
+ * meanwhile) and the workflow waits. Returns the pause, or undefined for any other error.
+ */
+export async function pauseFor(err: unknown, gate: RateGate, source: string): Promise<SourcePause | undefined> {
+  if (err instanceof SourcePausedError)
+    return { until: canonicalTime(Math.ceil(err.untilSeconds)), reason: err.reason };
+  if (!(err instanceof RateLimitedError)) return undefined;
+  const seconds = err.retryAfterSeconds ?? DEFAULT_PAUSE_SECONDS;
+  const reason = `${source} answered: ${err.message}`;
+  await gate.pause(seconds, reason, 'api');
+  return { until: canonicalTime(Math.ceil(Date.now() / 1000 + seconds)), reason };
 }
 
 /** A gate that never waits (unit tests; sources configured with `…_RATE_LIMITS=off`). */

@@ -26,12 +26,8 @@ export interface ActivityDeps {
   readonly now?: () => number;
 }
 
-/** Look up a source and dataset, or throw the non-retryable `InvalidInputError` listing what exists. */
-export function resolveDataset(
-  deps: ActivityDeps,
-  sourceId: string,
-  datasetId: string,
-): { source: SourceRuntime; dataset: DatasetSpec<unknown> } {
+/** Look up an enabled source, or throw the non-retryable `InvalidInputError` listing the enabled ones. */
+export function resolveSource(deps: ActivityDeps, sourceId: string): SourceRuntime {
   const source = deps.sources.get(sourceId);
   if (!source) {
     throw new InvalidInputError(
@@ -39,6 +35,16 @@ export function resolveDataset(
       { details: { source: sourceId } },
     );
   }
+  return source;
+}
+
+/** Look up a source and dataset, or throw the non-retryable `InvalidInputError` listing what exists. */
+export function resolveDataset(
+  deps: ActivityDeps,
+  sourceId: string,
+  datasetId: string,
+): { source: SourceRuntime; dataset: DatasetSpec<unknown> } {
+  const source = resolveSource(deps, sourceId);
   const dataset = source.definition.datasets[datasetId];
   if (!dataset) {
     throw new InvalidInputError(

@@ -8,7 +8,6 @@ import {
   continueAsNew,
   setCurrentDetails,
   setHandler,
-  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -21,6 +20,7 @@ import {
   type BackfillSeriesResult,
 } from './contracts/backfill';
 import { SA } from './contracts/search-attributes';
+import { waitOutPause } from './pause';
 import { ingestActivities, planningActivities } from './activity-profiles';
 
 function percentDone(plan: BackfillPlan, cursor: string): number {
@@ -134,19 +134,19 @@ export async function backfillSeries(input: BackfillSeriesInput): Promise<Backfi
     setCurrentDetails(describe(input, progress));
     if (r.paused) {
       // Not a failure: wait (a durable timer) until the source reopens, then go on by itself.
-      progress = { ...progress, status: 'paused', pausedUntil: r.paused.until, pauseReason: r.paused.reason };
-      upsertSearchAttributes([{ key: SA.pausedUntil, value: new Date(r.paused.until) }]);
-      setCurrentDetails(describe(input, progress));
-      await sleep(Math.max(1_000, Date.parse(r.paused.until) - Date.now()));
-      progress = {
-        ...progress,
-        status: 'running',
-        pausedUntil: undefined,
-        pauseReason: undefined,
-        pauses: (progress.pauses ?? 0) + 1,
-      };
-      upsertSearchAttributes([{ key: SA.pausedUntil, value: null }]);
-      setCurrentDetails(describe(input, progress));
+      const { until, reason } = r.paused;
+      await waitOutPause(until, (paused) => {
+        progress = paused
+          ? { ...progress, status: 'paused', pausedUntil: until, pauseReason: reason }
+          : {
+              ...progress,
+              status: 'running',
+              pausedUntil: undefined,
+              pauseReason: undefined,
+              pauses: (progress.pauses ?? 0) + 1,
+            };
+        setCurrentDetails(describe(input, progress));
+      });
     }
     if (r.done) break;
     if (workflowInfo().continueAsNewSuggested || chunksThisRun >= options.continueAsNewAfter) {

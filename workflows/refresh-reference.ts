@@ -2,10 +2,11 @@
  * `refreshReference`: take one snapshot of a reference dataset (assets, a top list, markets and
  * instruments). If the source is rate limited the workflow waits (durable timer) and tries again.
  */
-import { setCurrentDetails, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { RefreshReferenceInput, RefreshReferenceProgress } from './contracts/reference';
 import { referenceProgressQuery } from './contracts/reference';
 import { SA } from './contracts/search-attributes';
+import { waitOutPause } from './pause';
 import { referenceActivities } from './activity-profiles';
 
 function describe(input: RefreshReferenceInput, p: RefreshReferenceProgress): string {
@@ -56,18 +57,18 @@ export async function refreshReference(input: RefreshReferenceInput): Promise<Re
       setCurrentDetails(describe(input, progress));
       return progress;
     }
-    progress = { ...progress, status: 'paused', pausedUntil: r.paused.until, pauseReason: r.paused.reason };
-    upsertSearchAttributes([{ key: SA.pausedUntil, value: new Date(r.paused.until) }]);
-    setCurrentDetails(describe(input, progress));
-    await sleep(Math.max(1_000, Date.parse(r.paused.until) - Date.now()));
-    progress = {
-      ...progress,
-      status: 'running',
-      pausedUntil: undefined,
-      pauseReason: undefined,
-      pauses: progress.pauses + 1,
-    };
-    upsertSearchAttributes([{ key: SA.pausedUntil, value: null }]);
-    setCurrentDetails(describe(input, progress));
+    const { until, reason } = r.paused;
+    await waitOutPause(until, (paused) => {
+      progress = paused
+        ? { ...progress, status: 'paused', pausedUntil: until, pauseReason: reason }
+        : {
+            ...progress,
+            status: 'running',
+            pausedUntil: undefined,
+            pauseReason: undefined,
+            pauses: progress.pauses + 1,
+          };
+      setCurrentDetails(describe(input, progress));
+    });
   }
 }

@@ -8,12 +8,13 @@ import {
   ApplicationFailure,
   setCurrentDetails,
   setHandler,
-  sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { GapFindResult, RepairRangeResult } from '../activities';
 import { repairProgressQuery, type RepairCoverageInput, type RepairCoverageProgress } from './contracts/operations';
 import { SA } from './contracts/search-attributes';
+import { seriesPath } from './contracts/ids';
+import { waitOutPause } from './pause';
 import { databaseActivities, sourceOperations } from './activity-profiles';
 import { nominalTime } from './sync-dataset';
 
@@ -85,7 +86,7 @@ export async function repairCoverage(input: RepairCoverageInput): Promise<Repair
           const cause =
             err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
           const failure = {
-            series: `${r.series.source}/${r.series.dataset}/${r.series.market}/${r.series.instrument}/${r.series.interval} ${r.from}..${r.to}`,
+            series: `${seriesPath(r.series)} ${r.from}..${r.to}`,
             type: cause?.type ?? (err as Error).name,
             message: cause?.message ?? (err as Error).message,
           };
@@ -98,12 +99,10 @@ export async function repairCoverage(input: RepairCoverageInput): Promise<Repair
           certified: progress.certified + res.certified,
         };
         if (!res.paused) break;
-        progress = { ...progress, status: 'paused' };
-        upsertSearchAttributes([{ key: SA.pausedUntil, value: new Date(res.paused.until) }]);
-        setCurrentDetails(describe(progress));
-        await sleep(Math.max(1_000, Date.parse(res.paused.until) - Date.now()));
-        progress = { ...progress, status: 'repairing' };
-        upsertSearchAttributes([{ key: SA.pausedUntil, value: null }]);
+        await waitOutPause(res.paused.until, (paused) => {
+          progress = { ...progress, status: paused ? 'paused' : 'repairing' };
+          if (paused) setCurrentDetails(describe(progress));
+        });
       }
       progress = { ...progress, rangesDone: progress.rangesDone + 1 };
       setCurrentDetails(describe(progress));

@@ -5,7 +5,7 @@
  * bounded concurrency: a few activities per hundred series, so 1,000+ series stay far inside the
  * history limits.
  */
-import { setCurrentDetails, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { SeriesCursor } from '../activities/db/universe-store';
 import type { SyncBatchResult } from '../activities';
 import {
@@ -17,6 +17,7 @@ import {
   type SyncDatasetProgress,
 } from './contracts/operations';
 import { SA, SCHEDULED_START_TIME } from './contracts/search-attributes';
+import { waitOutPause } from './pause';
 import { databaseActivities, sourceOperations } from './activity-profiles';
 
 /** The schedule's nominal time, the explicit `asOf`, or the workflow's start. */
@@ -26,18 +27,7 @@ export function nominalTime(asOf: string | undefined): string {
   return (scheduled ?? new Date(workflowInfo().startTime)).toISOString();
 }
 
-const COUNT_KEYS: ReadonlyArray<keyof SyncCounts> = [
-  'series',
-  'synced',
-  'pendingBackfill',
-  'pages',
-  'rowsInserted',
-  'rowsUpdated',
-  'rowsUnchanged',
-  'rowsQuarantined',
-  'upToDate',
-  'failed',
-];
+const COUNT_KEYS = Object.keys(emptySyncCounts()) as ReadonlyArray<keyof SyncCounts>;
 
 function describe(input: SyncDatasetInput, p: SyncDatasetProgress): string {
   const head = `**Sync** ${input.source}/${input.dataset} ${input.interval} as of ${p.asOf ?? '…'}`;
@@ -111,12 +101,13 @@ export async function syncDataset(input: SyncDatasetInput): Promise<SyncDatasetP
       add(r);
       if (!r.paused) break;
       // Rate limited: the source is paused fleet-wide; wait (durably), then resume this batch.
-      progress = { ...progress, status: 'paused', pausedUntil: r.paused.until, pauseReason: r.paused.reason };
-      upsertSearchAttributes([{ key: SA.pausedUntil, value: new Date(r.paused.until) }]);
-      setCurrentDetails(describe(input, progress));
-      await sleep(Math.max(1_000, Date.parse(r.paused.until) - Date.now()));
-      progress = { ...progress, status: 'running', pausedUntil: undefined, pauseReason: undefined };
-      upsertSearchAttributes([{ key: SA.pausedUntil, value: null }]);
+      const { until, reason } = r.paused;
+      await waitOutPause(until, (paused) => {
+        progress = paused
+          ? { ...progress, status: 'paused', pausedUntil: until, pauseReason: reason }
+          : { ...progress, status: 'running', pausedUntil: undefined, pauseReason: undefined };
+        if (paused) setCurrentDetails(describe(input, progress));
+      });
       cursor = r.paused.resumeAfter;
       limit = r.paused.remaining;
     }

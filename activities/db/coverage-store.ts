@@ -2,14 +2,13 @@
  * The coverage ledger's audit and repair side. The ledger (`coverage_daily`) is maintained with
  * every write; the audit recounts it from the fact table (holes punched by hand, rows deleted by
  * a retention job, a ledger that predates a migration), `gaps` lists the exact missing periods, and
- * `certifyEmpty` records periods the API confirmed it has no data for.
+ * `certifyEmpty` records periods the API confirmed it has no data for (and counts them in the ledger).
  */
 import type pg from 'pg';
 import { classifyDatabaseError } from '../errors';
+import { q, seriesWhere } from './sql';
 import type { DatasetSpec } from '../sources/types';
 import { INTERVAL_SECONDS, type SeriesKey } from '../../workflows/contracts/series';
-
-const q = (ident: string): string => `"${ident.replace(/"/g, '""')}"`;
 
 export interface GapRange {
   /** First and last missing period (Unix seconds, inclusive). */
@@ -35,10 +34,6 @@ export interface CoverageStore {
     responseSha256: string,
     runId: number | null,
   ): Promise<number>;
-}
-
-function seriesWhere(ds: DatasetSpec<unknown>, alias: string, firstParam: number): string {
-  return ds.seriesColumns.map((c, i) => `${alias}.${q(c.name)} = $${firstParam + i}::text`).join(' AND ');
 }
 
 export class PgCoverageStore implements CoverageStore {
@@ -128,13 +123,23 @@ export class PgCoverageStore implements CoverageStore {
   ): Promise<number> {
     if (periods.length === 0) return 0;
     try {
-      const res = await this.#pool.query(
-        `INSERT INTO coverage_certified_empty (source, dataset, market, instrument, interval, ts, response_sha256, ingest_run_id)
-         SELECT $1, $2, $3, $4, $5, to_timestamp(p), $6, $7 FROM unnest($8::float8[]) AS p
-         ON CONFLICT DO NOTHING`,
+      // The ledger moves with the certificates, in the same statement (as it moves with the rows).
+      const res = await this.#pool.query<{ n: number }>(
+        `WITH certified AS (
+           INSERT INTO coverage_certified_empty (source, dataset, market, instrument, interval, ts, response_sha256, ingest_run_id)
+           SELECT $1, $2, $3, $4, $5, to_timestamp(p), $6, $7 FROM unnest($8::float8[]) AS p
+           ON CONFLICT DO NOTHING
+           RETURNING ts),
+         ledger AS (
+           INSERT INTO coverage_daily AS c (source, dataset, market, instrument, interval, day, present, filler, provisional,
+                                            certified_empty)
+           SELECT $1, $2, $3, $4, $5, (ts AT TIME ZONE 'UTC')::date, 0, 0, 0, count(*) FROM certified GROUP BY 6
+           ON CONFLICT (source, dataset, market, instrument, interval, day) DO UPDATE SET
+             certified_empty = c.certified_empty + EXCLUDED.certified_empty, updated_at = now())
+         SELECT count(*)::int AS n FROM certified`,
         [s.source, s.dataset, s.market, s.instrument, s.interval, responseSha256, runId, [...periods]],
       );
-      return res.rowCount ?? 0;
+      return res.rows[0]!.n;
     } catch (err) {
       throw classifyDatabaseError(err);
     }

@@ -13,6 +13,7 @@ import { copyTextChunks } from '../arrow/copy-text';
 import { TS_COLUMN } from '../arrow/batch-builder';
 import { classifyDatabaseError } from '../errors';
 import { recordDrift } from './drift';
+import { q, seriesWhere } from './sql';
 import type { ColumnSpec, DatasetSpec, Page } from '../sources/types';
 import type { SeriesKey } from '../../workflows/contracts/series';
 import { INTERVAL_SECONDS } from '../../workflows/contracts/series';
@@ -81,8 +82,6 @@ export interface IngestStore {
   writeChunk(input: WriteChunkInput): Promise<WriteChunkResult>;
 }
 
-const q = (ident: string): string => `"${ident.replace(/"/g, '""')}"`;
-
 /** Stage column type: numbers stay float8 in staging, converted once in the merge. */
 function stageType(c: ColumnSpec): string {
   return c.type === 'text' ? 'text' : c.type === 'bool' ? 'boolean' : 'float8';
@@ -115,7 +114,11 @@ interface DatasetSql {
    * on the fact table. Its row count is the "unchanged" count.
    */
   readonly prefilter: string;
-  /** Staged rows whose key already exists (after the prefilter: rows about to be updated). */
+  /**
+   * Staged rows whose key already exists (after the prefilter: rows about to be updated). Counted
+   * apart because the fact tables are partitioned, and PostgreSQL refuses `RETURNING (xmax = 0)`
+   * (insert or update?) there: "cannot retrieve a system column in this context".
+   */
   readonly countExisting: string;
   /** The set-based merge; its row count is inserted + updated. */
   readonly merge: string;
@@ -138,10 +141,7 @@ export function datasetSql(ds: DatasetSpec<unknown>): DatasetSql {
   const k = ds.seriesColumns.length;
   const seriesParams = ds.seriesColumns.map((_, i) => `$${i + 1}::text`);
   const isFinal = `(s.ts + $${k + 1}::float8 <= $${k + 2}::float8)`;
-  const keyMatch = [
-    ...ds.seriesColumns.map((c, i) => `t.${q(c.name)} = $${i + 1}::text`),
-    't.ts = to_timestamp(s.ts)',
-  ].join(' AND ');
+  const keyMatch = `${seriesWhere(ds, 't', 1)} AND t.ts = to_timestamp(s.ts)`;
   const compared = [...valueCols, 'is_final'];
   const sql: DatasetSql = {
     stageTable,
@@ -158,7 +158,7 @@ FROM ${stageTable}`,
 SELECT $${k + 1}, $${k + 2}, $${k + 3}, $${k + 4}, $${k + 5}, (t.ts AT TIME ZONE 'UTC')::date, count(*),
        count(*) FILTER (WHERE t.is_filler), count(*) FILTER (WHERE NOT t.is_final)
 FROM ${table} t
-WHERE ${ds.seriesColumns.map((c, i) => `t.${q(c.name)} = $${i + 1}::text`).join(' AND ')}
+WHERE ${seriesWhere(ds, 't', 1)}
   AND t.ts >= to_timestamp($${k + 6}) AND t.ts < to_timestamp($${k + 7})
 GROUP BY 6
 ON CONFLICT (source, dataset, market, instrument, interval, day) DO UPDATE SET

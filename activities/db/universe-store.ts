@@ -217,6 +217,15 @@ export class PgUniverseStore {
     return res.rows.map(toTracked);
   }
 
+  /** How many active series still wait for their initial backfill. */
+  async countPending(): Promise<number> {
+    const res = await this.#query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM tracked_series WHERE active AND backfilled_at IS NULL`,
+      [],
+    );
+    return res.rows[0]!.n;
+  }
+
   /**
    * Keyset starts splitting the selected series into batches of `size`: the first batch starts at
    * the beginning (null), each next one after the last series of the previous.
