@@ -35,11 +35,6 @@ export function parseInstant(value: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-/** `2024-01-01T00:00:00Z` (second precision). */
-export function isoSeconds(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
 const DATE_FORMS = 'YYYY-MM-DD or an ISO-8601 instant with a zone, e.g. 2024-01-01T00:00:00Z';
 
 /** Check an optional date option; the epoch ms when valid. */

@@ -4,10 +4,11 @@
  * backfill again attaches to the open run).
  */
 import type { Command } from 'commander';
-import { startBackfill, workflowIdFor, type BackfillRequest } from '../stack/jobs';
-import { checkDataset, checkInstant, checkInt, checkInterval, checkRequired, checkSource, isoSeconds } from './args';
+import { backfillStartSpec, type BackfillRequest } from '../stack/jobs';
+import { checkDataset, checkInstant, checkInt, checkInterval, checkRequired, checkSource } from './args';
 import type { CliContext } from './context';
 import { Problems } from './errors';
+import { formatInstant } from './output';
 import { runStart } from './start';
 
 export interface BackfillOptions {
@@ -38,8 +39,8 @@ export function parseBackfillOptions(o: BackfillOptions, now = Date.now()): Back
   if (from !== undefined && to !== undefined && from >= to) {
     p.add(
       o.to === undefined
-        ? `--from ${isoSeconds(from)} is not in the past (the range ends now unless --to is given)`
-        : `--from ${isoSeconds(from)} must be before --to ${isoSeconds(to)}`,
+        ? `--from ${formatInstant(from)} is not in the past (the range ends now unless --to is given)`
+        : `--from ${formatInstant(from)} must be before --to ${formatInstant(to)}`,
     );
   }
   const pages = checkInt(p, '--pages-per-activity', o.pagesPerActivity, 1, 50);
@@ -50,8 +51,8 @@ export function parseBackfillOptions(o: BackfillOptions, now = Date.now()): Back
     market: market!,
     instrument: instrument!,
     interval: interval!,
-    from: isoSeconds(from!),
-    to: isoSeconds(to!),
+    from: formatInstant(from!),
+    to: formatInstant(to!),
     ...(pages !== undefined ? { options: { pagesPerActivity: pages } } : {}),
   };
 }
@@ -76,16 +77,6 @@ export function registerBackfill(program: Command, ctx: CliContext): void {
     )
     .action(async (o: BackfillOptions & { taskQueue: string; wait?: boolean }) => {
       const request = parseBackfillOptions(o);
-      await runStart(
-        ctx,
-        {
-          workflowType: 'backfillSeries',
-          workflowId: workflowIdFor(request),
-          taskQueue: o.taskQueue,
-          args: [],
-        },
-        o.wait === true,
-        async (client) => ({ started: (await startBackfill(client, o.taskQueue, request)).started }),
-      );
+      await runStart(ctx, backfillStartSpec(request, o.taskQueue), o.wait === true);
     });
 }

@@ -58,8 +58,3 @@ export function formatCount(n: number | undefined): string {
     .toString()
     .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
-
-/** Shell-quote one argument for a command the operator will paste (`'…'`, quotes escaped). */
-export function shellQuote(value: string): string {
-  return /^[A-Za-z0-9_./:=@%+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}

@@ -26,6 +26,8 @@ export function buildProgram(ctx: CliContext): Command {
       writeOut: (s) => ctx.out.log(s.replace(/\n$/, '')),
       writeErr: (s) => ctx.out.error(s.replace(/\n$/, '')),
     })
+    // Set before any subcommand exists: `.command()` copies the output, the error handling and
+    // showHelpAfterError to each subcommand (commander's copyInheritedSettings).
     .exitOverride()
     .hook('preAction', (_root, action) => {
       const g = action.optsWithGlobals<{ address?: string; namespace?: string }>();
@@ -39,18 +41,5 @@ export function buildProgram(ctx: CliContext): Command {
   registerSource(program, ctx);
   registerUniverse(program, ctx);
   registerRepair(program, ctx);
-  // Subcommands inherit the error handling and output of the root.
-  for (const c of allCommands(program)) {
-    c.exitOverride();
-    c.showHelpAfterError('(add --help for usage)');
-    c.configureOutput({
-      writeOut: (s) => ctx.out.log(s.replace(/\n$/, '')),
-      writeErr: (s) => ctx.out.error(s.replace(/\n$/, '')),
-    });
-  }
   return program;
-}
-
-function allCommands(c: Command): Command[] {
-  return c.commands.flatMap((sub) => [sub, ...allCommands(sub)]);
 }

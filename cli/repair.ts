@@ -4,9 +4,10 @@
  */
 import type { Command } from 'commander';
 import type { RepairCoverageInput } from '../workflows/contracts/operations';
-import { checkDay, checkSeriesFilter, isoSeconds } from './args';
+import { checkDay, checkSeriesFilter } from './args';
 import type { CliContext } from './context';
 import { Problems } from './errors';
+import { formatInstant } from './output';
 import { runStart } from './start';
 
 export function parseRepairOptions(
@@ -50,7 +51,7 @@ export function registerRepair(program: Command, ctx: CliContext): void {
           ctx,
           {
             workflowType: 'repairCoverage',
-            workflowId: `repair/${input.dryRun ? 'audit' : 'manual'}-${isoSeconds(Date.now())}`,
+            workflowId: `repair/${input.dryRun ? 'audit' : 'manual'}-${formatInstant(Date.now())}`,
             taskQueue: o.taskQueue,
             args: [input],
             searchAttributes: {

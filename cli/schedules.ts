@@ -13,8 +13,6 @@ import { formatDuration, formatInstant, table } from './output';
 import { desiredSchedules, recordedHash, toScheduleOptions, type DesiredSchedule } from './schedule-plan';
 import { loadUniverseConfigFile } from './universe';
 
-export { desiredSchedules } from './schedule-plan';
-
 export type ApplyAction = 'created' | 'updated' | 'unchanged' | 'deleted';
 
 export interface ApplyRow {
@@ -124,9 +122,11 @@ function checkTargets(ids: string[], all: boolean | undefined): void {
   if (!all && ids.length === 0) throw new UsageError('give schedule IDs, or --all');
 }
 
-/** The schedules an `--all | <id…>` command acts on; unknown IDs are one `NotFoundError` naming them all. */
+/**
+ * The schedules an `--all | <id…>` command acts on (`checkTargets` has checked the choice); unknown
+ * IDs are one `NotFoundError` naming them all.
+ */
 async function targets(client: Client, ids: string[], all: boolean | undefined): Promise<string[]> {
-  checkTargets(ids, all);
   if (all) return managedScheduleIds(client);
   const full = [...new Set(ids.map(fullScheduleId))];
   const missing: string[] = [];

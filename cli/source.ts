@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import type pg from 'pg';
 import { pauseSource } from '../activities/rate-gate';
 import type { SourceDefinition } from '../activities/sources/types';
+import { withoutEmpty } from '../workers/config';
 import { checkDuration, checkSource } from './args';
 import type { CliContext } from './context';
 import type { Env } from './connect';
@@ -35,9 +36,7 @@ export async function budgetKeys(pool: pg.Pool, source: SourceDefinition<unknown
   );
   const keys = new Set([source.id, ...res.rows.map((r) => r.source)]);
   // As the worker reads its environment (empty values are unset), so the fingerprint matches.
-  const parsed = source.configSchema.safeParse(
-    Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== '')),
-  );
+  const parsed = source.configSchema.safeParse(withoutEmpty(env));
   if (parsed.success) keys.add(source.budget(parsed.data).key);
   return [...keys].sort();
 }

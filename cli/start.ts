@@ -2,7 +2,7 @@
  * Starting a workflow from the CLI: start it (or attach to the open run with the same ID), print
  * its ID and the exact `temporal workflow query` command, and with `--wait` watch it to the end.
  */
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { SA } from '../workflows/contracts/search-attributes';
 import type { TemporalTarget } from './connect';
@@ -25,19 +25,27 @@ export function searchAttributePairs(sa: StartSpec['searchAttributes']): SearchA
     .map(([k, v]) => ({ key: SA[k] as SearchAttributePair['key'], value: v }) as SearchAttributePair);
 }
 
-/** Start, or attach when a run with this workflow ID is already open. */
-export async function startOrAttach(client: Client, spec: StartSpec): Promise<{ started: boolean }> {
+/**
+ * Start, or attach when a run with this workflow ID is already open. The handle is the started run's
+ * (bound to its chain) or, when attached, one to the workflow ID.
+ */
+export async function startOrAttach(
+  client: Client,
+  spec: StartSpec,
+): Promise<{ started: boolean; handle: WorkflowHandle }> {
   try {
-    await client.workflow.start(spec.workflowType, {
+    const handle = await client.workflow.start(spec.workflowType, {
       taskQueue: spec.taskQueue,
       workflowId: spec.workflowId,
       args: spec.args,
-      typedSearchAttributes: searchAttributePairs(spec.searchAttributes),
+      ...(spec.searchAttributes ? { typedSearchAttributes: searchAttributePairs(spec.searchAttributes) } : {}),
       ...(spec.summary ? { staticSummary: spec.summary } : {}),
     });
-    return { started: true };
+    return { started: true, handle };
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return { started: false };
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      return { started: false, handle: client.workflow.getHandle(spec.workflowId) };
+    }
     throw err;
   }
 }
@@ -60,14 +68,9 @@ export function startedLines(
 }
 
 /** Start (or attach), print, and with `wait` watch it to the end (exit 3 if it does not complete). */
-export async function runStart(
-  ctx: CliContext,
-  spec: StartSpec,
-  wait: boolean,
-  start?: (client: Client) => Promise<{ started: boolean }>,
-): Promise<void> {
+export async function runStart(ctx: CliContext, spec: StartSpec, wait: boolean): Promise<void> {
   const session = await ctx.temporal();
-  const { started } = await (start ?? ((c: Client) => startOrAttach(c, spec)))(session.client);
+  const { started } = await startOrAttach(session.client, spec);
   for (const line of startedLines(session.target, spec.workflowId, started, spec.taskQueue)) ctx.out.log(line);
   if (wait) await watchAndSummarize(session.client, [spec.workflowId], { out: ctx.out, target: session.target });
 }

@@ -11,7 +11,7 @@ import type { CliContext } from './context';
 import { Problems } from './errors';
 import { formatInstant, table } from './output';
 import { progressLine } from './progress';
-import { watchAndSummarize } from './watch';
+import { queryProgress, watchAndSummarize } from './watch';
 
 export const INGEST_KINDS = ['backfill', 'sync', 'repair', 'reference', 'universe'] as const;
 
@@ -69,13 +69,7 @@ async function queryAll(client: Client, infos: WorkflowExecutionInfo[]): Promise
     await Promise.all(
       infos.slice(i, i + batch).map(async (w, k) => {
         if (w.status.name !== 'RUNNING') return;
-        try {
-          out[i + k] = await client.withDeadline(Date.now() + 2_500, () =>
-            client.workflow.getHandle(w.workflowId).query<unknown>('progress'),
-          );
-        } catch {
-          out[i + k] = undefined;
-        }
+        out[i + k] = await queryProgress(client, client.workflow.getHandle(w.workflowId));
       }),
     );
   }

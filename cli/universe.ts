@@ -8,9 +8,10 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseUniverseConfig } from '../activities/universe-config';
 import type { BackfillUniverseInput, UniverseConfig } from '../workflows/contracts/operations';
-import { checkInstant, checkInt, checkSeriesFilter, isoSeconds } from './args';
+import { checkInstant, checkInt, checkSeriesFilter } from './args';
 import type { CliContext } from './context';
 import { Problems, UsageError } from './errors';
+import { formatInstant } from './output';
 import { universeInputConfig } from './schedule-plan';
 import { runStart } from './start';
 
@@ -50,13 +51,13 @@ export function parseUniverseBackfillOptions(
   if (o.to !== undefined && o.from === undefined) p.add('--to needs --from');
   const end = to ?? now;
   if (from !== undefined && end !== undefined && from >= end) {
-    p.add(`--from ${isoSeconds(from)} must be before ${o.to !== undefined ? `--to ${isoSeconds(end)}` : 'now'}`);
+    p.add(`--from ${formatInstant(from)} must be before ${o.to !== undefined ? `--to ${formatInstant(end)}` : 'now'}`);
   }
   const concurrency = checkInt(p, '--concurrency', o.concurrency, 1, 64);
   p.throwIfAny();
   return {
     ...filter,
-    ...(from !== undefined ? { from: isoSeconds(from), to: isoSeconds(end) } : {}),
+    ...(from !== undefined ? { from: formatInstant(from), to: formatInstant(end) } : {}),
     ...(concurrency !== undefined ? { concurrency } : {}),
   };
 }
@@ -72,7 +73,7 @@ export function registerUniverse(program: Command, ctx: CliContext): void {
     .option('--wait', 'show live progress until it completes')
     .action(async (o: { config?: string; taskQueue: string; wait?: boolean }) => {
       const config = loadUniverseConfigFile(o.config);
-      const workflowId = `universe/${isoSeconds(Date.now())}`;
+      const workflowId = `universe/${formatInstant(Date.now())}`;
       await runStart(
         ctx,
         {
@@ -110,7 +111,7 @@ export function registerUniverse(program: Command, ctx: CliContext): void {
         wait?: boolean;
       }) => {
         const input = parseUniverseBackfillOptions(o);
-        const workflowId = `universe-backfill/manual-${isoSeconds(Date.now())}`;
+        const workflowId = `universe-backfill/manual-${formatInstant(Date.now())}`;
         await runStart(
           ctx,
           {

@@ -142,7 +142,8 @@ export interface WatchOptions {
   readonly labels?: ReadonlyMap<string, string>;
 }
 
-async function queryProgress(client: Client, h: WorkflowHandle): Promise<unknown> {
+/** The `progress` query, given 2.5 s; undefined when it fails or does not answer in time. */
+export async function queryProgress(client: Client, h: WorkflowHandle): Promise<unknown> {
   try {
     return await client.withDeadline(Date.now() + 2_500, () => h.query<unknown>('progress'));
   } catch {
@@ -172,12 +173,11 @@ async function closedOutcome(h: WorkflowHandle, type: string, status: string, cl
 export async function watchWorkflows(client: Client, ids: readonly string[], o: WatchOptions): Promise<Outcome[]> {
   const unique = [...new Set(ids)];
   const handles = unique.map((id) => client.workflow.getHandle(id));
-  const types = new Map<string, string>();
   const missing: string[] = [];
   await Promise.all(
     handles.map(async (h) => {
       try {
-        types.set(h.workflowId, (await h.describe()).type);
+        await h.describe();
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) missing.push(h.workflowId);
         else throw err;
@@ -216,7 +216,6 @@ export async function watchWorkflows(client: Client, ids: readonly string[], o: 
             } catch {
               return; // a transient server hiccup: keep the last view
             }
-            types.set(h.workflowId, d.type);
             if (d.status.name === 'RUNNING' || d.status.name === 'CONTINUED_AS_NEW') {
               display.update(h.workflowId, viewProgress(d.type, await queryProgress(client, h)));
               return;

@@ -5,17 +5,6 @@
 import { z } from 'zod';
 import { BAD_ROW_KINDS, FAULT_KINDS, type ActiveFault, type FaultKind, type FaultSpec } from './types';
 
-/** Faults the core implements itself (the others reach the source in `SimRequest.fault`). */
-export const CORE_FAULT_KINDS: readonly FaultKind[] = [
-  'slow',
-  'reset',
-  'malformed',
-  'rate-limit',
-  'server-error',
-  'ban',
-  'hard-block',
-];
-
 /** Faults that the source module applies to its rows. */
 export const SOURCE_FAULT_KINDS: readonly FaultKind[] = ['drift-new-field', 'drift-missing-field', 'bad-row'];
 

@@ -60,11 +60,6 @@ export class RateLimiter {
     return { allowed: exhausted === undefined, usage: usageOf(bucket, nowSeconds, limits), exhausted };
   }
 
-  /** Usage for (source, identity) without counting a call. */
-  peek(source: string, identity: string, nowSeconds: number, limits: Record<RateWindow, number>): RateUsage {
-    return usageOf(this.#bucket(source, identity, nowSeconds), nowSeconds, limits);
-  }
-
   /** Forgets every count of one source (all identities). */
   resetSource(source: string): void {
     const prefix = `${source}\u0000`;

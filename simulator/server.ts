@@ -25,7 +25,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { SimClock } from './clock';
-import { DEFAULT_SLOW_DELAY_MS, FaultRegistry, FaultSpecSchema } from './faults';
+import { DEFAULT_SLOW_DELAY_MS, FaultRegistry, FaultSpecSchema, SOURCE_FAULT_KINDS } from './faults';
 import { KEYLESS, RateLimiter, UNLIMITED, exhaustedUsage, resolveLimits } from './rate-limiter';
 import { StatsCollector } from './stats';
 import {
@@ -175,7 +175,11 @@ export class SimulatorCore {
     return out;
   }
 
-  setLimits(sourceId: string, limits: RateLimits | null): Record<RateWindow, number | null> {
+  /** Overrides a source's limits; a null or absent window (or `null` for all) falls back to the default. */
+  setLimits(
+    sourceId: string,
+    limits: Partial<Record<RateWindow, number | null>> | null,
+  ): Record<RateWindow, number | null> {
     this.#source(sourceId);
     const overrides: Partial<Record<RateWindow, number>> = {};
     for (const w of RATE_WINDOWS) {
@@ -322,10 +326,7 @@ export class SimulatorCore {
     }
 
     stats.recordServed(identity, nowSeconds);
-    const routeFault: ActiveFault | undefined =
-      fault && (fault.kind === 'drift-new-field' || fault.kind === 'drift-missing-field' || fault.kind === 'bad-row')
-        ? fault
-        : undefined;
+    const routeFault: ActiveFault | undefined = fault && SOURCE_FAULT_KINDS.includes(fault.kind) ? fault : undefined;
     const routedReq: SimRequest = { ...simReq, fault: routeFault, usage: decision.usage };
     let response: SimResponse | undefined;
     try {
@@ -467,12 +468,7 @@ export class SimulatorCore {
           this.#requireSource(second);
           if (method === 'GET') return ok({ source: second, limits: this.limitsFor(second) });
           const limits = body === undefined || body === null ? {} : parseWith(RateLimitsBodySchema, body, 'limits');
-          const cleaned: RateLimits = {};
-          for (const w of RATE_WINDOWS) {
-            const v = limits[w];
-            if (typeof v === 'number') cleaned[w] = v;
-          }
-          return ok({ source: second, limits: this.setLimits(second, cleaned) });
+          return ok({ source: second, limits: this.setLimits(second, limits) });
         }
         break;
 

@@ -29,8 +29,6 @@ export function interrupted(): Promise<NodeJS.Signals> {
   });
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /** An error-level line in any component's own log format (Temporal server, worker, PostgreSQL). */
 const PROBLEM = /level=(ERROR|FATAL)\b|\[(ERROR|FATAL)\]|\b(ERROR|FATAL|PANIC):|\bfatal:/;
 

@@ -8,9 +8,9 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contracts/task-queues';
-import { consoleStackLog, runMain, sleep } from './cli-support';
+import { consoleStackLog, runMain } from './cli-support';
 import { startStack } from './index';
-import { REPO_ROOT } from './processes';
+import { REPO_ROOT, sleep } from './processes';
 import {
   countStoredRows,
   demoBackfills,

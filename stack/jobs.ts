@@ -3,18 +3,18 @@
  * and the CLI: business-key workflow IDs (starting the same backfill again attaches to it),
  * progress read from each workflow's `progress` query.
  */
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import type pg from 'pg';
 import { findSource } from '../activities/sources/index';
 import type { BackfillProgress, BackfillSeriesInput } from '../workflows/contracts/backfill';
 import { progressQuery } from '../workflows/contracts/backfill';
-import { backfillWorkflowId, referenceWorkflowId } from '../workflows/contracts/ids';
-import { SA } from '../workflows/contracts/search-attributes';
+import { backfillWorkflowId, canonicalTime, referenceWorkflowId } from '../workflows/contracts/ids';
 import type { SyncDatasetProgress } from '../workflows/contracts/operations';
 import type { RefreshReferenceProgress } from '../workflows/contracts/reference';
 import { alignDown, alignUp, type Interval, type SeriesKey } from '../workflows/contracts/series';
 import type { backfillSeries } from '../workflows/backfill-series';
 import type { refreshReference } from '../workflows/refresh-reference';
+import { startOrAttach, type StartSpec } from '../cli/start';
 
 export interface BackfillRequest extends SeriesKey {
   /** ISO-8601; floored to the interval. */
@@ -39,9 +39,8 @@ export function workflowIdFor(r: BackfillRequest): string {
   return backfillWorkflowId(r, alignDown(toSec(r.from), r.interval), alignUp(toSec(r.to), r.interval));
 }
 
-/** Start a backfill, or attach to the open run with the same business key. */
-export async function startBackfill(client: Client, taskQueue: string, r: BackfillRequest): Promise<StartedBackfill> {
-  const workflowId = workflowIdFor(r);
+/** How a backfill request is started: its business-key ID, input, summary and search attributes. */
+export function backfillStartSpec(r: BackfillRequest, taskQueue: string): StartSpec {
   const input: BackfillSeriesInput = {
     source: r.source,
     dataset: r.dataset,
@@ -52,34 +51,34 @@ export async function startBackfill(client: Client, taskQueue: string, r: Backfi
     to: r.to,
     ...(r.options ? { options: r.options } : {}),
   };
-  try {
-    const handle = await client.workflow.start<typeof backfillSeries>('backfillSeries', {
-      taskQueue,
-      workflowId,
-      args: [input],
-      staticSummary: `Backfill ${r.source}/${r.dataset} ${r.market} ${r.instrument} ${r.interval} ${r.from} → ${r.to}`,
-      // Set at start too, so a backfill still waiting for a worker is already listed by kind and series.
-      typedSearchAttributes: [
-        { key: SA.source, value: r.source },
-        { key: SA.dataset, value: r.dataset },
-        { key: SA.market, value: r.market },
-        { key: SA.instrument, value: r.instrument },
-        { key: SA.interval, value: r.interval },
-        { key: SA.kind, value: 'backfill' },
-      ],
-    });
-    return { request: r, workflowId, started: true, handle };
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      return {
-        request: r,
-        workflowId,
-        started: false,
-        handle: client.workflow.getHandle<typeof backfillSeries>(workflowId),
-      };
-    }
-    throw err;
-  }
+  return {
+    workflowType: 'backfillSeries',
+    workflowId: workflowIdFor(r),
+    taskQueue,
+    args: [input],
+    // Set at start too, so a backfill still waiting for a worker is already listed by kind and series.
+    searchAttributes: {
+      source: r.source,
+      dataset: r.dataset,
+      market: r.market,
+      instrument: r.instrument,
+      interval: r.interval,
+      kind: 'backfill',
+    },
+    summary: `Backfill ${r.source}/${r.dataset} ${r.market} ${r.instrument} ${r.interval} ${r.from} → ${r.to}`,
+  };
+}
+
+/** Start a backfill, or attach to the open run with the same business key. */
+export async function startBackfill(client: Client, taskQueue: string, r: BackfillRequest): Promise<StartedBackfill> {
+  const spec = backfillStartSpec(r, taskQueue);
+  const { started, handle } = await startOrAttach(client, spec);
+  return {
+    request: r,
+    workflowId: spec.workflowId,
+    started,
+    handle: handle as WorkflowHandle<typeof backfillSeries>,
+  };
 }
 
 export function label(r: SeriesKey): string {
@@ -140,7 +139,6 @@ export async function readProgress(b: StartedBackfill): Promise<BackfillProgress
  */
 export function demoBackfills(now = Date.now()): BackfillRequest[] {
   const today = alignDown(Math.floor(now / 1000), '1d');
-  const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
   const s = (
     source: string,
     dataset: string,
@@ -154,8 +152,8 @@ export function demoBackfills(now = Date.now()): BackfillRequest[] {
     market,
     instrument,
     interval,
-    from: iso(today - fromDaysAgo * 86_400),
-    to: iso(today),
+    from: canonicalTime(today - fromDaysAgo * 86_400),
+    to: canonicalTime(today),
   });
   return [
     s('data-api', 'spot-ohlcv', 'kraken', 'BTC-USD', '1h', 180),
@@ -195,16 +193,14 @@ export async function refreshReferences(
   return Promise.all(
     refs.map(async (r) => {
       const workflowId = referenceWorkflowId(r.source, r.dataset, day);
-      try {
-        await client.workflow.start<typeof refreshReference>('refreshReference', {
-          taskQueue,
-          workflowId,
-          args: [r],
-          staticSummary: `Reference snapshot ${r.source}/${r.dataset} of ${day}`,
-        });
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      }
+      const input: Parameters<typeof refreshReference>[0] = r;
+      await startOrAttach(client, {
+        workflowType: 'refreshReference',
+        workflowId,
+        taskQueue,
+        args: [input],
+        summary: `Reference snapshot ${r.source}/${r.dataset} of ${day}`,
+      });
       return { workflowId, result: await client.workflow.getHandle<typeof refreshReference>(workflowId).result() };
     }),
   );

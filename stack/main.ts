@@ -11,15 +11,16 @@ import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import type { SyncDatasetProgress } from '../workflows/contracts/operations';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contracts/task-queues';
-import { consoleStackLog, interrupted, runMain, sleep } from './cli-support';
+import { consoleStackLog, interrupted, runMain } from './cli-support';
 import { startStack } from './index';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from './processes';
+import { REPO_ROOT, sleep } from './processes';
 import { ConfigError } from '../activities/errors';
 import { parseUniverseConfig } from '../activities/universe-config';
 import { SCHEDULE_IDS } from '../workflows/contracts/ids';
-import { applySchedules, desiredSchedules, formatApply } from '../cli/schedules';
+import { desiredSchedules } from '../cli/schedule-plan';
+import { applySchedules, formatApply } from '../cli/schedules';
 import {
   demoBackfills,
   demoReferences,
@@ -63,6 +64,7 @@ async function main(): Promise<number> {
     let stopping = false;
     let backfillsDone = false;
     let lastStatus = '';
+    const tickResults = new Map<string, SyncDatasetProgress>();
     const watch = (async () => {
       while (!stopping) {
         if (!backfillsDone) {
@@ -80,7 +82,7 @@ async function main(): Promise<number> {
             );
           }
         }
-        const status = await serviceStatus(client, pool).catch(() => undefined);
+        const status = await serviceStatus(client, pool, tickResults).catch(() => undefined);
         if (status && status !== lastStatus) console.log(`[${new Date().toISOString().slice(11, 19)}] ${status}`);
         lastStatus = status ?? lastStatus;
         await sleep(2_000);
@@ -99,8 +101,15 @@ async function main(): Promise<number> {
   }
 }
 
-/** One line about the running service: tracked series, running workflows by kind, the last sync ticks. */
-async function serviceStatus(client: Client, pool: pg.Pool): Promise<string> {
+/**
+ * One line about the running service: tracked series, running workflows by kind, the last sync ticks.
+ * `tickResults` caches the results of completed ticks across calls (a completed workflow's result never changes).
+ */
+async function serviceStatus(
+  client: Client,
+  pool: pg.Pool,
+  tickResults: Map<string, SyncDatasetProgress>,
+): Promise<string> {
   const t = (
     await pool.query<{ tracked: number; pending: number }>(
       `SELECT count(*) FILTER (WHERE active)::int AS tracked, count(*) FILTER (WHERE active AND backfilled_at IS NULL)::int AS pending
@@ -119,9 +128,17 @@ async function serviceStatus(client: Client, pool: pg.Pool): Promise<string> {
     recent.push(wf.workflowId);
     if (recent.length >= 200) break;
   }
+  const latest = latestTickPerSchedule(recent);
+  // Only the ticks shown now stay cached: a superseded tick is never shown again.
+  const shown = new Set(latest.map((l) => l.workflowId));
+  for (const id of tickResults.keys()) if (!shown.has(id)) tickResults.delete(id);
   const ticks: string[] = [];
-  for (const { schedule, workflowId } of latestTickPerSchedule(recent)) {
-    const r = (await client.workflow.getHandle(workflowId).result()) as SyncDatasetProgress;
+  for (const { schedule, workflowId } of latest) {
+    let r = tickResults.get(workflowId);
+    if (!r) {
+      r = (await client.workflow.getHandle(workflowId).result()) as SyncDatasetProgress;
+      tickResults.set(workflowId, r);
+    }
     ticks.push(describeTick(schedule, r));
   }
   const runningText = Object.entries(running)

@@ -63,17 +63,3 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
     });
   });
 }
-
-/** True if something accepts TCP connections on `host:port` within `timeoutMs`. */
-export function tcpReachable(port: number, host = '127.0.0.1', timeoutMs = 1_000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ port, host });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}

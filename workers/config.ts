@@ -68,7 +68,8 @@ export interface WorkerConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function withoutEmpty(env: Env): Record<string, string> {
+/** The environment without unset or blank values (empty strings count as unset). */
+export function withoutEmpty(env: Env): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== '') out[k] = v;
   return out;
