@@ -110,6 +110,12 @@ export function exhaustedWindows(headers: Headers): Array<{ windowSeconds: numbe
   return out;
 }
 
+/** Seconds until every window `exhaustedWindows` reports has reset, or undefined when none is. */
+export function exhaustedWindowReset(headers: Headers): number | undefined {
+  const windows = exhaustedWindows(headers);
+  return windows.length === 0 ? undefined : Math.max(...windows.map((w) => w.resetSeconds));
+}
+
 /** Parse a body as JSON, or return undefined (callers decide which error that is). */
 export function tryParseJson(body: string): unknown {
   try {

@@ -26,8 +26,8 @@ export interface RowRules<T> {
   readonly known: ReadonlySet<string>;
   /** Value types; a failure quarantines the row. */
   readonly schema: z.ZodType<T>;
-  /** The row's period start in Unix seconds. */
-  timestamp(row: T): number;
+  /** The key holding the row's period start in Unix seconds (a number in `schema`). */
+  readonly timestampField: keyof T & string;
   /** The requested periods (inclusive) and the interval length, in seconds. */
   readonly window: { readonly from: number; readonly to: number; readonly step: number };
   /** Dataset invariants (OHLC ordering, non-negative volumes…): a reason, or undefined. */
@@ -40,7 +40,6 @@ export interface ValidatedRows<T> {
   readonly rows: T[];
   readonly quarantined: QuarantinedRow[];
   readonly unknownFields: Array<{ field: string; sample: unknown }>;
-  readonly skipped: number;
 }
 
 /** Seconds since the epoch larger than this are milliseconds (year 5138 in seconds). */
@@ -81,12 +80,12 @@ export function validateRows<T>(raw: readonly unknown[], rules: RowRules<T>): Va
         .slice(0, 3)
         .map((x) => `${x.path.map(String).join('.')}: ${x.message}`)
         .join('; ');
-      const rawTs = typeof obj.TIMESTAMP === 'number' ? obj.TIMESTAMP : typeof obj.time === 'number' ? obj.time : null;
-      quarantine(`invalid value: ${issues}`, rawTs !== null && rawTs < MS_THRESHOLD ? rawTs : null);
+      const rawTs = obj[rules.timestampField];
+      quarantine(`invalid value: ${issues}`, typeof rawTs === 'number' && rawTs < MS_THRESHOLD ? rawTs : null);
       return;
     }
     const row = parsed.data;
-    const ts = rules.timestamp(row);
+    const ts = row[rules.timestampField] as number;
     const tsProblem =
       ts > MS_THRESHOLD
         ? `timestamp ${ts} is in milliseconds, seconds expected`
@@ -117,7 +116,7 @@ export function validateRows<T>(raw: readonly unknown[], rules: RowRules<T>): Va
       { details: { url: rules.request, reasons: [...new Set(quarantined.map((q) => q.reason))].slice(0, 5) } },
     );
   }
-  return { rows, quarantined, unknownFields: [...unknown].map(([field, sample]) => ({ field, sample })), skipped };
+  return { rows, quarantined, unknownFields: [...unknown].map(([field, sample]) => ({ field, sample })) };
 }
 
 /** OHLC ordering: low ≤ open, close ≤ high. */

@@ -189,8 +189,6 @@ export interface SourceDefinition<C = unknown> {
    * `<PREFIX>_RATE_LIMITS`, …), so generic code (the local stack) can point them at the simulator.
    */
   readonly envPrefix: string;
-  /** The API's plan limits when none are configured (the free tier: safe by default). */
-  readonly defaultRateLimits: RateLimits;
   /**
    * The budget the fleet keeps to, from the parsed config: its key (quotas are per API key, so
    * the source id plus a fingerprint of the key) and its limits (`off`: no budget).

@@ -60,7 +60,6 @@ function fakeSetup(
     id: 'fake',
     description: 'fake',
     envPrefix: 'FAKE',
-    defaultRateLimits: {},
     budget: () => ({ key: 'fake', limits: 'off' }),
     references: {},
     configSchema: undefined as never,

@@ -5,26 +5,10 @@
  */
 import { z } from 'zod';
 import { negativeProblem, ohlcProblem } from '../../validation';
-import { f8, historicalDataset, i8, type WireRow } from './historical';
+import { f8, FUTURES_ID_MAPPING, historicalDataset, i8, type WireRow } from './historical';
 
 const num = z.number();
 const optNum = z.number().nullable().optional();
-
-const ID_MAPPING = [
-  'TYPE',
-  'INSTRUMENT',
-  'MAPPED_INSTRUMENT',
-  'INDEX_UNDERLYING',
-  'QUOTE_CURRENCY',
-  'SETTLEMENT_CURRENCY',
-  'CONTRACT_CURRENCY',
-  'DENOMINATION_TYPE',
-  'INDEX_UNDERLYING_ID',
-  'QUOTE_CURRENCY_ID',
-  'SETTLEMENT_CURRENCY_ID',
-  'CONTRACT_CURRENCY_ID',
-  'TRANSFORM_FUNCTION',
-];
 
 // ---------------------------------------------------------------------------------------------
 // Open interest
@@ -91,7 +75,7 @@ export const openInterestOptions = {
     'UNIT',
     'TIMESTAMP',
     'MARKET',
-    ...ID_MAPPING,
+    ...FUTURES_ID_MAPPING,
     ...OI_VALUES.map(([, k]) => k),
     ...OI_MESSAGE_KEYS,
     'TOTAL_OPEN_INTEREST_UPDATES',
@@ -143,7 +127,7 @@ export const fundingRateOptions = {
     'UNIT',
     'TIMESTAMP',
     'MARKET',
-    ...ID_MAPPING,
+    ...FUTURES_ID_MAPPING,
     'INTERVAL_MS',
     'OPEN',
     'HIGH',

@@ -9,17 +9,11 @@ import {
   SourceRequestError,
   SourceUnavailableError,
 } from '../../errors';
-import { exhaustedWindows, parseRetryAfter, tryParseJson, type HttpResponse } from '../../http';
+import { exhaustedWindowReset, parseRetryAfter, tryParseJson, type HttpResponse } from '../../http';
 import { errorEnvelopeSchema } from './schemas';
 
 export type Checked =
   { readonly kind: 'ok'; readonly json: unknown } | { readonly kind: 'not-trading'; readonly first: number };
-
-/** Seconds until every exhausted window (per `X-RateLimit-*-All`) has reset. */
-function exhaustedWindowReset(res: HttpResponse): number | undefined {
-  const windows = exhaustedWindows(res.headers);
-  return windows.length === 0 ? undefined : Math.max(...windows.map((w) => w.resetSeconds));
-}
 
 /**
  * Decide what a response means. Returns the parsed JSON of a success, or the "not trading yet"
@@ -68,7 +62,7 @@ function rateLimited(res: HttpResponse, message: string, details: Record<string,
   const retryAfter =
     parseRetryAfter(res.headers.get('retry-after')) ??
     (hardBlock ? Number(hardBlock[1]) : undefined) ??
-    exhaustedWindowReset(res);
+    exhaustedWindowReset(res.headers);
   return new RateLimitedError(`GET ${res.url}: HTTP ${res.status} ${message || 'rate limited'}`, retryAfter, {
     details: { ...details, retryAfterSeconds: retryAfter },
   });

@@ -13,12 +13,29 @@ import type { DataApiConfig } from './config';
 export const f8 = (name: string, nullable = false): ColumnSpec => ({ name, type: 'float8', nullable });
 export const i8 = (name: string, nullable = false): ColumnSpec => ({ name, type: 'int8', nullable });
 export const tsz = (name: string): ColumnSpec => ({ name, type: 'timestamptz', nullable: true });
-export const IS_FILLER: ColumnSpec = { name: 'is_filler', type: 'bool', nullable: false };
+const IS_FILLER: ColumnSpec = { name: 'is_filler', type: 'bool', nullable: false };
 
-export const MARKET_INSTRUMENT_INTERVAL: readonly ColumnSpec[] = [
+const MARKET_INSTRUMENT_INTERVAL: readonly ColumnSpec[] = [
   { name: 'market', type: 'text', nullable: false },
   { name: 'instrument', type: 'text', nullable: false },
   { name: 'interval', type: 'text', nullable: false },
+];
+
+/** Keys of the futures rows' ID and MAPPING groups, MARKET aside (every historical row has it). */
+export const FUTURES_ID_MAPPING = [
+  'TYPE',
+  'INSTRUMENT',
+  'MAPPED_INSTRUMENT',
+  'INDEX_UNDERLYING',
+  'QUOTE_CURRENCY',
+  'SETTLEMENT_CURRENCY',
+  'CONTRACT_CURRENCY',
+  'DENOMINATION_TYPE',
+  'INDEX_UNDERLYING_ID',
+  'QUOTE_CURRENCY_ID',
+  'SETTLEMENT_CURRENCY_ID',
+  'CONTRACT_CURRENCY_ID',
+  'TRANSFORM_FUNCTION',
 ];
 
 /** The wire row as the dataset's schema parses it: numbers by key, plus the keys we check. */
@@ -53,6 +70,48 @@ export interface HistoricalDatasetOptions<R extends WireRow> {
   invariants(row: R): string | undefined;
 }
 
+type PageRows = Omit<Page, 'request' | 'responseSha256' | 'serverTime'>;
+
+/**
+ * A dataset's page mapper: the batch columns and the known-key set, built once for every page.
+ * `map` validates one page's rows and builds its Arrow batch (pure).
+ */
+function rowMapper<R extends WireRow>(opts: HistoricalDatasetOptions<R>) {
+  const columns = [...opts.columns.map(([c]) => c), IS_FILLER];
+  const known: ReadonlySet<string> = new Set(opts.known);
+  const fillerCol = columns.length; // ts is column 0
+  return {
+    columns,
+    map(rows: readonly unknown[], req: PageRequest, request: string): PageRows {
+      const { interval, market } = req.series;
+      const unit = UNIT_NAME[interval];
+      const valid = validateRows(rows, {
+        request,
+        what: opts.what,
+        required: opts.required,
+        known,
+        schema: opts.schema,
+        timestampField: 'TIMESTAMP',
+        window: { from: req.from, to: req.to, step: INTERVAL_SECONDS[interval] },
+        invariants: (r) =>
+          r.UNIT !== unit
+            ? `UNIT ${r.UNIT}, expected ${unit}`
+            : r.MARKET.toLowerCase() !== market.toLowerCase()
+              ? `MARKET ${r.MARKET}, expected ${market}`
+              : opts.invariants(r),
+      });
+      const b = new BatchBuilder(columns, valid.rows.length);
+      for (const row of valid.rows) {
+        const i = b.addRow();
+        b.setNumber(0, i, row.TIMESTAMP);
+        opts.columns.forEach(([, key], c) => b.setNumber(c + 1, i, row[key] as number | undefined));
+        b.setBool(fillerCol, i, opts.isFiller(row));
+      }
+      return { batch: b.finish(), quarantined: valid.quarantined, unknownFields: valid.unknownFields };
+    },
+  };
+}
+
 /**
  * Validate one page's rows and build its Arrow batch. Pure; exported for unit tests and benchmarks.
  */
@@ -61,38 +120,13 @@ export function mapHistoricalRows<R extends WireRow>(
   rows: readonly unknown[],
   req: PageRequest,
   request: string,
-): Omit<Page, 'request' | 'responseSha256' | 'serverTime'> {
-  const { interval, market } = req.series;
-  const unit = UNIT_NAME[interval];
-  const valid = validateRows(rows, {
-    request,
-    what: opts.what,
-    required: opts.required,
-    known: new Set(opts.known),
-    schema: opts.schema,
-    timestamp: (r) => r.TIMESTAMP,
-    window: { from: req.from, to: req.to, step: INTERVAL_SECONDS[interval] },
-    invariants: (r) =>
-      r.UNIT !== unit
-        ? `UNIT ${r.UNIT}, expected ${unit}`
-        : r.MARKET.toLowerCase() !== market.toLowerCase()
-          ? `MARKET ${r.MARKET}, expected ${market}`
-          : opts.invariants(r),
-  });
-  const valueColumns = [...opts.columns.map(([c]) => c), IS_FILLER];
-  const b = new BatchBuilder(valueColumns, valid.rows.length);
-  const fillerCol = valueColumns.length; // ts is column 0
-  for (const row of valid.rows) {
-    const i = b.addRow();
-    b.setNumber(0, i, row.TIMESTAMP);
-    opts.columns.forEach(([, key], c) => b.setNumber(c + 1, i, row[key] as number | undefined));
-    b.setBool(fillerCol, i, opts.isFiller(row));
-  }
-  return { batch: b.finish(), quarantined: valid.quarantined, unknownFields: valid.unknownFields };
+): PageRows {
+  return rowMapper(opts).map(rows, req, request);
 }
 
 export function historicalDataset<R extends WireRow>(opts: HistoricalDatasetOptions<R>): DatasetSpec<DataApiConfig> {
-  const columns = [...opts.columns.map(([c]) => c), IS_FILLER];
+  const mapper = rowMapper(opts);
+  const columns = mapper.columns;
   return {
     id: opts.id,
     description: opts.description,
@@ -114,17 +148,16 @@ export function historicalDataset<R extends WireRow>(opts: HistoricalDatasetOpti
         groups: opts.groups,
         fill: 'true',
       });
-      const meta = { request: res.request, responseSha256: res.responseSha256, serverTime: res.serverTime };
       if (res.kind === 'not-trading') {
         return {
-          ...meta,
+          ...res.meta,
           batch: new BatchBuilder(columns, 0).finish(),
           quarantined: [],
           unknownFields: [],
           firstAvailable: res.first,
         };
       }
-      return { ...meta, ...mapHistoricalRows(opts, res.rows, req, res.request) };
+      return { ...res.meta, ...mapper.map(res.rows, req, res.meta.request) };
     },
   };
 }

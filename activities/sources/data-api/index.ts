@@ -4,7 +4,7 @@
  */
 import type { SourceDefinition } from '../types';
 import { httpSourceBudget } from '../http-config';
-import { DATA_API_FREE_TIER, dataApiConfigSchema, type DataApiConfig } from './config';
+import { dataApiConfigSchema, type DataApiConfig } from './config';
 import { futuresFundingRate, futuresOpenInterest } from './derivatives';
 import { futuresOhlcv, spotOhlcv } from './ohlcv';
 import { DATA_API_REFERENCES } from './reference';
@@ -13,7 +13,6 @@ export const dataApiSource: SourceDefinition<DataApiConfig> = {
   id: 'data-api',
   description: 'CoinDesk Data API (spot and futures market data, assets, instruments)',
   envPrefix: 'DATA_API',
-  defaultRateLimits: DATA_API_FREE_TIER,
   budget: (config) => httpSourceBudget('data-api', config),
   configSchema: dataApiConfigSchema,
   datasets: Object.fromEntries(

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { negativeProblem, ohlcProblem } from '../../validation';
-import { f8, historicalDataset, i8, tsz, type WireRow } from './historical';
+import { f8, FUTURES_ID_MAPPING, historicalDataset, i8, tsz, type WireRow } from './historical';
 
 const num = z.number();
 const optNum = z.number().optional();
@@ -95,23 +95,7 @@ const SPOT_KNOWN = [
   'TRANSFORM_FUNCTION',
   ...TRADE_KEYS,
 ];
-const FUTURES_KNOWN = [
-  ...REQUIRED,
-  'TYPE',
-  'MAPPED_INSTRUMENT',
-  'INDEX_UNDERLYING',
-  'QUOTE_CURRENCY',
-  'SETTLEMENT_CURRENCY',
-  'CONTRACT_CURRENCY',
-  'DENOMINATION_TYPE',
-  'INDEX_UNDERLYING_ID',
-  'QUOTE_CURRENCY_ID',
-  'SETTLEMENT_CURRENCY_ID',
-  'CONTRACT_CURRENCY_ID',
-  'TRANSFORM_FUNCTION',
-  'NUMBER_OF_CONTRACTS',
-  ...TRADE_KEYS,
-];
+const FUTURES_KNOWN = [...REQUIRED, ...FUTURES_ID_MAPPING, 'NUMBER_OF_CONTRACTS', ...TRADE_KEYS];
 
 const OHLCV_COLUMNS = [
   [f8('open'), 'OPEN'],

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import type { AssetRecord, InstrumentRecord, MarketRecord, ReferenceDatasetSpec, ReferencePage } from '../types';
+import { rest } from '../reference';
 import { getData, parseData } from './client';
 import type { DataApiConfig } from './config';
 
@@ -20,13 +21,6 @@ function isoDate(v: unknown): string | null {
   if (typeof v === 'number' && Number.isFinite(v) && v > 0) return new Date(v * 1000).toISOString().slice(0, 10);
   if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v)) return v.slice(0, 10);
   return null;
-}
-
-/** Every field of an API object that is not already a column. */
-function rest(obj: Record<string, unknown>, columns: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) if (!columns.includes(k)) out[k] = v;
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
  * runtime (control API) to simulate "the exchange starts listing a new pair".
  */
 import { hashString, unit } from '../../../simulator/random';
+import { InstrumentRegistry } from './sim-registry';
 
 const DAY = 86_400;
 
@@ -257,36 +258,14 @@ function retiredInstruments(market: SimMarket): SimInstrument[] {
   }));
 }
 
-interface MarketIndex {
-  readonly list: SimInstrument[];
-  readonly byMapped: Map<string, SimInstrument>;
-  readonly byNative: Map<string, SimInstrument>;
-}
-
-const STATIC_INDEX = new Map<string, MarketIndex>();
-const runtimeInstruments = new Map<string, SimInstrument[]>();
-
-function indexOf(list: SimInstrument[]): MarketIndex {
-  return {
-    list,
-    byMapped: new Map(list.map((i) => [i.mapped, i])),
-    byNative: new Map(list.map((i) => [i.native, i])),
-  };
-}
-
-function staticIndex(market: SimMarket): MarketIndex {
-  let idx = STATIC_INDEX.get(market);
-  if (!idx) {
-    idx = indexOf([...buildMarket(market), ...retiredInstruments(market)]);
-    STATIC_INDEX.set(market, idx);
-  }
-  return idx;
-}
+const REGISTRY = new InstrumentRegistry<SimMarket, SimInstrument>((market) => [
+  ...buildMarket(market),
+  ...retiredInstruments(market),
+]);
 
 /** Every instrument of a market (catalogue first, then runtime listings), or [] for an unknown market. */
 export function listInstruments(market: string): SimInstrument[] {
-  if (!isSimMarket(market)) return [];
-  return [...staticIndex(market).list, ...(runtimeInstruments.get(market) ?? [])];
+  return isSimMarket(market) ? REGISTRY.list(market) : [];
 }
 
 /**
@@ -294,19 +273,7 @@ export function listInstruments(market: string): SimInstrument[] {
  * then the native id; without mapping only the native id. Mapped ids are matched case-insensitively.
  */
 export function findInstrument(market: string, instrument: string, applyMapping = true): SimInstrument | undefined {
-  if (!isSimMarket(market)) return undefined;
-  const idx = staticIndex(market);
-  const runtime = runtimeInstruments.get(market) ?? [];
-  if (applyMapping) {
-    const upper = instrument.toUpperCase();
-    const mapped =
-      runtime.find((i) => i.mapped === instrument) ??
-      idx.byMapped.get(instrument) ??
-      runtime.find((i) => i.mapped === upper) ??
-      idx.byMapped.get(upper);
-    if (mapped) return mapped;
-  }
-  return runtime.find((i) => i.native === instrument) ?? idx.byNative.get(instrument);
+  return isSimMarket(market) ? REGISTRY.find(market, instrument, applyMapping) : undefined;
 }
 
 export interface ListInstrumentInput {
@@ -334,7 +301,7 @@ export function addRuntimeInstrument(input: ListInstrumentInput, nowSeconds: num
     throw new Error(`instrument must be a mapped id BASE-QUOTE, got ${input.instrument}`);
   }
   const [base, quote] = [m[1], m[2]];
-  if (staticIndex(market).byMapped.has(mapped)) throw new Error(`${market} already lists ${mapped}`);
+  if (REGISTRY.catalogueHas(market, mapped)) throw new Error(`${market} already lists ${mapped}`);
   const listedAt = input.listedAt ?? Math.floor(nowSeconds / 60) * 60;
   if (!Number.isInteger(listedAt) || listedAt < 0) throw new Error(`listedAt must be a Unix timestamp in seconds`);
   const { retiredAt } = input;
@@ -353,15 +320,13 @@ export function addRuntimeInstrument(input: ListInstrumentInput, nowSeconds: num
     ...(retiredAt !== undefined ? { retiredAt } : {}),
     runtime: true,
   };
-  const list = (runtimeInstruments.get(market) ?? []).filter((i) => i.mapped !== mapped);
-  list.push(instrument);
-  runtimeInstruments.set(market, list);
+  REGISTRY.add(market, mapped, instrument);
   return instrument;
 }
 
 /** Removes every runtime listing. */
 export function resetRuntimeInstruments(): void {
-  runtimeInstruments.clear();
+  REGISTRY.reset();
 }
 
 export type InstrumentStatus = 'ACTIVE' | 'RETIRED' | 'EXPIRED';

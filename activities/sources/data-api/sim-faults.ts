@@ -30,15 +30,53 @@ function shiftTimestamp(row: MutableRow, kind: 'misaligned-ts' | 'ms-timestamp')
 }
 
 /** HIGH below LOW: swap them, or push HIGH under LOW when they are equal. */
-function swapHighLow(row: MutableRow, highKey: string, lowKey: string): void {
-  const high = Number(row[highKey]);
-  const low = Number(row[lowKey]);
-  if (high > low) {
-    row[highKey] = low;
-    row[lowKey] = high;
-  } else {
-    row[highKey] = low - Math.max(Math.abs(low) * 0.01, 1e-9);
-  }
+function swapHighLow(highKey: string, lowKey: string): (row: MutableRow) => void {
+  return (row) => {
+    const high = Number(row[highKey]);
+    const low = Number(row[lowKey]);
+    if (high > low) {
+      row[highKey] = low;
+      row[lowKey] = high;
+    } else {
+      row[highKey] = low - Math.max(Math.abs(low) * 0.01, 1e-9);
+    }
+  };
+}
+
+/** A negative value: the key's value negated, or -1.5 when it is not positive (or absent). */
+function negate(key: string): (row: MutableRow) => void {
+  return (row) => {
+    const value = Number(row[key] ?? 0);
+    row[key] = value > 0 ? -value : -1.5;
+  };
+}
+
+/**
+ * A profile's `corrupt` from what differs between datasets: how a row gets HIGH below LOW and a
+ * negative value, and which key `nan-string` sets to "NaN". Timestamps are shifted alike.
+ */
+function corruptor(c: {
+  readonly highBelowLow: (row: MutableRow) => void;
+  readonly negativeVolume: (row: MutableRow) => void;
+  readonly nanKey: string;
+}): RowFaultProfile['corrupt'] {
+  return (row, kind) => {
+    switch (kind) {
+      case 'high-below-low':
+        c.highBelowLow(row);
+        return;
+      case 'negative-volume':
+        c.negativeVolume(row);
+        return;
+      case 'misaligned-ts':
+      case 'ms-timestamp':
+        shiftTimestamp(row, kind);
+        return;
+      case 'nan-string':
+        row[c.nanKey] = 'NaN';
+        return;
+    }
+  };
 }
 
 /** OHLCV rows (spot and futures): the choices the spot route has always made. */
@@ -53,33 +91,20 @@ const OHLCV_PROFILE: RowFaultProfile = {
     'ms-timestamp': ['TIMESTAMP'],
     'nan-string': ['CLOSE'],
   },
-  corrupt(row, kind) {
-    switch (kind) {
-      case 'high-below-low': {
-        const high = Number(row.HIGH);
-        const low = Number(row.LOW);
-        if (high > low) {
-          row.HIGH = low;
-          row.LOW = high;
-        } else {
-          row.HIGH = low * 0.99;
-        }
-        return;
+  corrupt: corruptor({
+    highBelowLow(row) {
+      const high = Number(row.HIGH);
+      const low = Number(row.LOW);
+      if (high > low) {
+        row.HIGH = low;
+        row.LOW = high;
+      } else {
+        row.HIGH = low * 0.99;
       }
-      case 'negative-volume': {
-        const volume = Number(row.VOLUME ?? 0);
-        row.VOLUME = volume > 0 ? -volume : -1.5;
-        return;
-      }
-      case 'misaligned-ts':
-      case 'ms-timestamp':
-        shiftTimestamp(row, kind);
-        return;
-      case 'nan-string':
-        row.CLOSE = 'NaN';
-        return;
-    }
-  },
+    },
+    negativeVolume: negate('VOLUME'),
+    nanKey: 'CLOSE',
+  }),
 };
 
 const OPEN_INTEREST_PROFILE: RowFaultProfile = {
@@ -93,25 +118,11 @@ const OPEN_INTEREST_PROFILE: RowFaultProfile = {
     'ms-timestamp': ['TIMESTAMP'],
     'nan-string': ['CLOSE_SETTLEMENT'],
   },
-  corrupt(row, kind) {
-    switch (kind) {
-      case 'high-below-low':
-        swapHighLow(row, 'HIGH_SETTLEMENT', 'LOW_SETTLEMENT');
-        return;
-      case 'negative-volume': {
-        const settlement = Number(row.CLOSE_SETTLEMENT ?? 0);
-        row.CLOSE_SETTLEMENT = settlement > 0 ? -settlement : -1.5;
-        return;
-      }
-      case 'misaligned-ts':
-      case 'ms-timestamp':
-        shiftTimestamp(row, kind);
-        return;
-      case 'nan-string':
-        row.CLOSE_SETTLEMENT = 'NaN';
-        return;
-    }
-  },
+  corrupt: corruptor({
+    highBelowLow: swapHighLow('HIGH_SETTLEMENT', 'LOW_SETTLEMENT'),
+    negativeVolume: negate('CLOSE_SETTLEMENT'),
+    nanKey: 'CLOSE_SETTLEMENT',
+  }),
 };
 
 /**
@@ -129,23 +140,13 @@ const FUNDING_RATE_PROFILE: RowFaultProfile = {
     'ms-timestamp': ['TIMESTAMP'],
     'nan-string': ['CLOSE'],
   },
-  corrupt(row, kind) {
-    switch (kind) {
-      case 'high-below-low':
-        swapHighLow(row, 'HIGH', 'LOW');
-        return;
-      case 'negative-volume':
-        row.CLOSE = 'Infinity';
-        return;
-      case 'misaligned-ts':
-      case 'ms-timestamp':
-        shiftTimestamp(row, kind);
-        return;
-      case 'nan-string':
-        row.CLOSE = 'NaN';
-        return;
-    }
-  },
+  corrupt: corruptor({
+    highBelowLow: swapHighLow('HIGH', 'LOW'),
+    negativeVolume: (row) => {
+      row.CLOSE = 'Infinity';
+    },
+    nanKey: 'CLOSE',
+  }),
 };
 
 /** The fault profile of every historical dataset. */
@@ -156,29 +157,21 @@ export const ROW_FAULT_PROFILES: Readonly<Record<HistoricalDataset, RowFaultProf
   'funding-rate': FUNDING_RATE_PROFILE,
 };
 
+/** One field of every dataset's profile. */
+function perDataset<K extends keyof RowFaultProfile>(key: K): Readonly<Record<HistoricalDataset, RowFaultProfile[K]>> {
+  return Object.fromEntries(
+    Object.entries(ROW_FAULT_PROFILES).map(([dataset, profile]) => [dataset, profile[key]]),
+  ) as Record<HistoricalDataset, RowFaultProfile[K]>;
+}
+
 /** Key a `drift-missing-field` fault removes, per dataset. */
-export const DRIFT_MISSING_FIELD_KEYS: Readonly<Record<HistoricalDataset, string>> = {
-  'spot-ohlcv': OHLCV_PROFILE.missingFieldKey,
-  'futures-ohlcv': OHLCV_PROFILE.missingFieldKey,
-  'open-interest': OPEN_INTEREST_PROFILE.missingFieldKey,
-  'funding-rate': FUNDING_RATE_PROFILE.missingFieldKey,
-};
+export const DRIFT_MISSING_FIELD_KEYS = perDataset('missingFieldKey');
 
 /** Key a `drift-new-field` fault adds, per dataset. */
-export const DRIFT_NEW_FIELD_KEYS: Readonly<Record<HistoricalDataset, string>> = {
-  'spot-ohlcv': OHLCV_PROFILE.newFieldKey,
-  'futures-ohlcv': OHLCV_PROFILE.newFieldKey,
-  'open-interest': OPEN_INTEREST_PROFILE.newFieldKey,
-  'funding-rate': FUNDING_RATE_PROFILE.newFieldKey,
-};
+export const DRIFT_NEW_FIELD_KEYS = perDataset('newFieldKey');
 
 /** The keys each `bad-row` kind changes, per dataset. */
-export const BAD_ROW_FIELDS: Readonly<Record<HistoricalDataset, Readonly<Record<BadRowKind, readonly string[]>>>> = {
-  'spot-ohlcv': OHLCV_PROFILE.badRowFields,
-  'futures-ohlcv': OHLCV_PROFILE.badRowFields,
-  'open-interest': OPEN_INTEREST_PROFILE.badRowFields,
-  'funding-rate': FUNDING_RATE_PROFILE.badRowFields,
-};
+export const BAD_ROW_FIELDS = perDataset('badRowFields');
 
 /** Applies a row-level fault (`drift-*`, `bad-row`) to the rows about to be served (in place). */
 export function applyRowFault(rows: object[], fault: ActiveFault | undefined, profile: RowFaultProfile): void {

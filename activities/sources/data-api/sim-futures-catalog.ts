@@ -12,6 +12,7 @@
 import { hashString, unit } from '../../../simulator/random';
 import { simAsset, type InstrumentStatus } from './sim-catalog';
 import { INTERVAL_SECONDS, type SimInterval } from './sim-series';
+import { InstrumentRegistry } from './sim-registry';
 
 const DAY = 86_400;
 
@@ -442,33 +443,11 @@ function buildMarket(market: FuturesMarket): FuturesInstrument[] {
   return out;
 }
 
-interface MarketIndex {
-  readonly list: FuturesInstrument[];
-  readonly byMapped: Map<string, FuturesInstrument>;
-  readonly byNative: Map<string, FuturesInstrument>;
-}
-
-const STATIC_INDEX = new Map<string, MarketIndex>();
-const runtimeInstruments = new Map<string, FuturesInstrument[]>();
-
-function staticIndex(market: FuturesMarket): MarketIndex {
-  let idx = STATIC_INDEX.get(market);
-  if (!idx) {
-    const list = buildMarket(market);
-    idx = {
-      list,
-      byMapped: new Map(list.map((i) => [i.mapped, i])),
-      byNative: new Map(list.map((i) => [i.native, i])),
-    };
-    STATIC_INDEX.set(market, idx);
-  }
-  return idx;
-}
+const REGISTRY = new InstrumentRegistry<FuturesMarket, FuturesInstrument>(buildMarket);
 
 /** Every contract of a futures market (catalogue first, then runtime listings), or [] for an unknown market. */
 export function listFuturesInstruments(market: string): FuturesInstrument[] {
-  if (!isFuturesMarket(market)) return [];
-  return [...staticIndex(market).list, ...(runtimeInstruments.get(market) ?? [])];
+  return isFuturesMarket(market) ? REGISTRY.list(market) : [];
 }
 
 /**
@@ -480,19 +459,7 @@ export function findFuturesInstrument(
   instrument: string,
   applyMapping = true,
 ): FuturesInstrument | undefined {
-  if (!isFuturesMarket(market)) return undefined;
-  const idx = staticIndex(market);
-  const runtime = runtimeInstruments.get(market) ?? [];
-  if (applyMapping) {
-    const upper = instrument.toUpperCase();
-    const mapped =
-      runtime.find((i) => i.mapped === instrument) ??
-      idx.byMapped.get(instrument) ??
-      runtime.find((i) => i.mapped === upper) ??
-      idx.byMapped.get(upper);
-    if (mapped) return mapped;
-  }
-  return runtime.find((i) => i.native === instrument) ?? idx.byNative.get(instrument);
+  return isFuturesMarket(market) ? REGISTRY.find(market, instrument, applyMapping) : undefined;
 }
 
 /**
@@ -557,7 +524,7 @@ export function addRuntimeFuturesInstrument(input: ListFuturesInstrumentInput, n
       `instrument must be a mapped futures id BASE-QUOTE-(VANILLA|INVERSE)-(PERPETUAL|YYYYMMDD), got ${input.instrument}`,
     );
   }
-  if (staticIndex(market).byMapped.has(mapped)) throw new Error(`${market} already lists ${mapped}`);
+  if (REGISTRY.catalogueHas(market, mapped)) throw new Error(`${market} already lists ${mapped}`);
   const [underlying, quote, denomination, tail] = [m[1], m[2], m[3] as DenominationType, m[4]];
   const expiry =
     tail === 'PERPETUAL'
@@ -595,13 +562,11 @@ export function addRuntimeFuturesInstrument(input: ListFuturesInstrumentInput, n
     fundingFrom: built.perpetual ? listedAt : null,
     openInterestFrom: listedAt,
   };
-  const list = (runtimeInstruments.get(market) ?? []).filter((i) => i.mapped !== mapped);
-  list.push(instrument);
-  runtimeInstruments.set(market, list);
+  REGISTRY.add(market, mapped, instrument);
   return instrument;
 }
 
 /** Removes every runtime futures listing. */
 export function resetRuntimeFuturesInstruments(): void {
-  runtimeInstruments.clear();
+  REGISTRY.reset();
 }

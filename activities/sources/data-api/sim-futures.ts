@@ -20,17 +20,18 @@ import {
   type MessagePoint,
   type OpenInterestValue,
 } from './sim-futures-series';
-import { ROW_FAULT_PROFILES, type HistoricalDataset } from './sim-faults';
+import { ROW_FAULT_PROFILES, type HistoricalDataset, type RowFaultProfile } from './sim-faults';
 import {
-  cappedNow,
-  expectedRange,
+  expectedRows,
   serveHistorical,
   UNIT_OF,
+  wireRows,
+  type ExpectedRowsOptions,
   type HistoricalDatasetRoute,
   type SeriesBounds,
   type WireUnit,
 } from './sim-historical';
-import { groupBits, instrumentHasNoData, instrumentNotFound, marketNotFound } from './sim-http';
+import { instrumentHasNoData, instrumentNotFound, marketNotFound } from './sim-http';
 import type { SimCandle, SimInterval } from './sim-series';
 
 // -------------------------------------------------------------------------------------------------
@@ -266,11 +267,10 @@ function futuresCandleRows(
   fill: boolean,
 ): FuturesCandleWire[] {
   const unit = UNIT_OF[interval];
-  const rows: FuturesCandleWire[] = [];
   const series = new FuturesTradeSeries(inst, interval);
-  for (const c of series.candles(from, to, nowSeconds))
-    if (fill || !c.filler) rows.push(futuresCandleWire(c, series.contracts(c), inst, unit, groups));
-  return rows;
+  return wireRows(series.candles(from, to, nowSeconds), fill, (c) =>
+    futuresCandleWire(c, series.contracts(c), inst, unit, groups),
+  );
 }
 
 const FUTURES_OHLCV_ROUTE: HistoricalDatasetRoute<FuturesInstrument> = {
@@ -283,12 +283,7 @@ const FUTURES_OHLCV_ROUTE: HistoricalDatasetRoute<FuturesInstrument> = {
   rows: futuresCandleRows,
 };
 
-export interface ExpectedFuturesOptions<G extends string> {
-  /** Include filler rows (as `fill=true`, the default). */
-  readonly fill?: boolean;
-  /** Groups to emit (default: all). */
-  readonly groups?: readonly G[];
-}
+export type ExpectedFuturesOptions<G extends string> = ExpectedRowsOptions<G>;
 
 /**
  * The exact wire rows `/futures/v1/historical/{days,hours,minutes}` serves for every closed period
@@ -303,31 +298,81 @@ export function expectedFuturesCandles(
   toTsExclusive: number,
   options: ExpectedFuturesOptions<FuturesGroup> = {},
 ): FuturesCandleWire[] {
-  const inst = resolveFutures(market, instrument);
-  return expectedRows(FUTURES_OHLCV_ROUTE, FUTURES_GROUPS, inst, interval, fromTs, toTsExclusive, options);
+  return expectedRows(
+    FUTURES_OHLCV_ROUTE,
+    resolveFutures(market, instrument),
+    interval,
+    fromTs,
+    toTsExclusive,
+    options,
+  );
 }
 
-function expectedRows<I, G extends string, R>(
-  route: HistoricalDatasetRoute<I>,
-  groups: readonly G[],
-  inst: I,
-  interval: SimInterval,
-  fromTs: number,
-  toTsExclusive: number,
-  options: ExpectedFuturesOptions<G>,
-): R[] {
-  const bounds = route.bounds(inst, interval);
-  const range = expectedRange(bounds, interval, fromTs, toTsExclusive);
-  if (!range) return [];
-  return route.rows(
-    inst,
-    interval,
-    range.from,
-    range.to,
-    cappedNow(bounds, undefined),
-    groupBits(groups, options.groups),
-    options.fill ?? true,
-  ) as R[];
+// -------------------------------------------------------------------------------------------------
+// Message datasets (open interest, funding rate)
+
+interface MessageDatasetSpec<V, G extends string, W extends object> {
+  /** The dataset's series of a contract at an interval. */
+  readonly series: new (
+    inst: FuturesInstrument,
+    interval: SimInterval,
+  ) => {
+    readonly firstStart: number;
+    periods(from: number, to: number, nowSeconds?: number): MessagePeriod<V>[];
+  };
+  readonly wire: (p: MessagePeriod<V>, inst: FuturesInstrument, unit: WireUnit, groups: number) => W;
+  /** The contract field that is null when the contract publishes no data of this kind. */
+  readonly from: 'openInterestFrom' | 'fundingFrom';
+  /** What the data is, for messages (`open interest`). */
+  readonly label: string;
+  readonly groups: readonly G[];
+  readonly faults: RowFaultProfile;
+}
+
+/**
+ * The route and expected-rows generator of a message dataset: a contract without its data answers
+ * "no data" (and makes the generator throw); the series ends with the contract's trading.
+ */
+function messageDataset<V, G extends string, W extends object>(spec: MessageDatasetSpec<V, G, W>) {
+  const bounds = (inst: FuturesInstrument, interval: SimInterval): SeriesBounds => ({
+    firstStart: new spec.series(inst, interval).firstStart,
+    end: futuresTradingEnd(inst),
+  });
+  const route: HistoricalDatasetRoute<FuturesInstrument> = {
+    groups: spec.groups,
+    faults: spec.faults,
+    checkMarket: checkFuturesMarket,
+    lookup: (market, instrument, applyMapping) => {
+      const found = lookupFutures(market, instrument, applyMapping);
+      if ('status' in found) return found;
+      return found[spec.from] === null ? instrumentHasNoData(market, instrument, spec.label) : found;
+    },
+    mappedId: (inst) => inst.mapped,
+    bounds,
+    rows: (inst, interval, from, to, nowSeconds, groups, fill) => {
+      const unit = UNIT_OF[interval];
+      return wireRows(new spec.series(inst, interval).periods(from, to, nowSeconds), fill, (p) =>
+        spec.wire(p, inst, unit, groups),
+      );
+    },
+  };
+  /**
+   * The exact wire rows the route serves for every closed period with `fromTs <= TIMESTAMP <
+   * toTsExclusive`. Throws for a contract without the data.
+   */
+  const expected = (
+    market: string,
+    instrument: string,
+    interval: SimInterval,
+    fromTs: number,
+    toTsExclusive: number,
+    options: ExpectedRowsOptions<G> = {},
+  ): W[] => {
+    const inst = resolveFutures(market, instrument);
+    if (inst[spec.from] === null) throw new Error(`${market} ${instrument} has no ${spec.label}`);
+    return expectedRows(route, inst, interval, fromTs, toTsExclusive, options);
+  };
+  return { route, expected };
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -509,57 +554,20 @@ function openInterestWire(
   return row as OpenInterestWire;
 }
 
-/** First period and end of a contract's open-interest updates at an interval (requires OI). */
-export function openInterestBounds(inst: FuturesInstrument, interval: SimInterval): SeriesBounds {
-  return { firstStart: new OpenInterestSeries(inst, interval).firstStart, end: futuresTradingEnd(inst) };
-}
-
-function openInterestRows(
-  inst: FuturesInstrument,
-  interval: SimInterval,
-  from: number,
-  to: number,
-  nowSeconds: number | undefined,
-  groups: number,
-  fill: boolean,
-): OpenInterestWire[] {
-  const unit = UNIT_OF[interval];
-  const rows: OpenInterestWire[] = [];
-  for (const p of new OpenInterestSeries(inst, interval).periods(from, to, nowSeconds))
-    if (fill || !p.filler) rows.push(openInterestWire(p, inst, unit, groups));
-  return rows;
-}
-
-const OPEN_INTEREST_ROUTE: HistoricalDatasetRoute<FuturesInstrument> = {
+const OPEN_INTEREST = messageDataset({
+  series: OpenInterestSeries,
+  wire: openInterestWire,
+  from: 'openInterestFrom',
+  label: 'open interest',
   groups: OPEN_INTEREST_GROUPS,
   faults: ROW_FAULT_PROFILES['open-interest'],
-  checkMarket: checkFuturesMarket,
-  lookup: (market, instrument, applyMapping) => {
-    const found = lookupFutures(market, instrument, applyMapping);
-    if ('status' in found) return found;
-    return found.openInterestFrom === null ? instrumentHasNoData(market, instrument, 'open interest') : found;
-  },
-  mappedId: (inst) => inst.mapped,
-  bounds: openInterestBounds,
-  rows: openInterestRows,
-};
+});
 
 /**
  * The exact wire rows `/futures/v1/historical/open-interest/{days,hours,minutes}` serves for every
  * closed period with `fromTs <= TIMESTAMP < toTsExclusive`. Throws for a contract without OI.
  */
-export function expectedOpenInterest(
-  market: string,
-  instrument: string,
-  interval: SimInterval,
-  fromTs: number,
-  toTsExclusive: number,
-  options: ExpectedFuturesOptions<OpenInterestGroup> = {},
-): OpenInterestWire[] {
-  const inst = resolveFutures(market, instrument);
-  if (inst.openInterestFrom === null) throw new Error(`${market} ${instrument} has no open interest`);
-  return expectedRows(OPEN_INTEREST_ROUTE, OPEN_INTEREST_GROUPS, inst, interval, fromTs, toTsExclusive, options);
-}
+export const expectedOpenInterest = OPEN_INTEREST.expected;
 
 // -------------------------------------------------------------------------------------------------
 // Funding rate (TYPE "934")
@@ -653,57 +661,20 @@ function fundingRateWire(p: MessagePeriod<number>, inst: FuturesInstrument, unit
   return row as unknown as FundingRateWire;
 }
 
-/** First period and end of a perpetual's funding-rate updates at an interval (requires funding). */
-export function fundingRateBounds(inst: FuturesInstrument, interval: SimInterval): SeriesBounds {
-  return { firstStart: new FundingRateSeries(inst, interval).firstStart, end: futuresTradingEnd(inst) };
-}
-
-function fundingRateRows(
-  inst: FuturesInstrument,
-  interval: SimInterval,
-  from: number,
-  to: number,
-  nowSeconds: number | undefined,
-  groups: number,
-  fill: boolean,
-): FundingRateWire[] {
-  const unit = UNIT_OF[interval];
-  const rows: FundingRateWire[] = [];
-  for (const p of new FundingRateSeries(inst, interval).periods(from, to, nowSeconds))
-    if (fill || !p.filler) rows.push(fundingRateWire(p, inst, unit, groups));
-  return rows;
-}
-
-const FUNDING_RATE_ROUTE: HistoricalDatasetRoute<FuturesInstrument> = {
+const FUNDING_RATE = messageDataset({
+  series: FundingRateSeries,
+  wire: fundingRateWire,
+  from: 'fundingFrom',
+  label: 'funding rate',
   groups: FUNDING_RATE_GROUPS,
   faults: ROW_FAULT_PROFILES['funding-rate'],
-  checkMarket: checkFuturesMarket,
-  lookup: (market, instrument, applyMapping) => {
-    const found = lookupFutures(market, instrument, applyMapping);
-    if ('status' in found) return found;
-    return found.fundingFrom === null ? instrumentHasNoData(market, instrument, 'funding rate') : found;
-  },
-  mappedId: (inst) => inst.mapped,
-  bounds: fundingRateBounds,
-  rows: fundingRateRows,
-};
+});
 
 /**
  * The exact wire rows `/futures/v1/historical/funding-rate/{days,hours,minutes}` serves for every
  * closed period with `fromTs <= TIMESTAMP < toTsExclusive`. Throws for a contract without funding.
  */
-export function expectedFundingRates(
-  market: string,
-  instrument: string,
-  interval: SimInterval,
-  fromTs: number,
-  toTsExclusive: number,
-  options: ExpectedFuturesOptions<FundingRateGroup> = {},
-): FundingRateWire[] {
-  const inst = resolveFutures(market, instrument);
-  if (inst.fundingFrom === null) throw new Error(`${market} ${instrument} has no funding rate`);
-  return expectedRows(FUNDING_RATE_ROUTE, FUNDING_RATE_GROUPS, inst, interval, fromTs, toTsExclusive, options);
-}
+export const expectedFundingRates = FUNDING_RATE.expected;
 
 // -------------------------------------------------------------------------------------------------
 // Routes
@@ -712,8 +683,8 @@ const FUTURES_ROUTES: Readonly<
   Record<Exclude<HistoricalDataset, 'spot-ohlcv'>, HistoricalDatasetRoute<FuturesInstrument>>
 > = {
   'futures-ohlcv': FUTURES_OHLCV_ROUTE,
-  'open-interest': OPEN_INTEREST_ROUTE,
-  'funding-rate': FUNDING_RATE_ROUTE,
+  'open-interest': OPEN_INTEREST.route,
+  'funding-rate': FUNDING_RATE.route,
 };
 
 /** `GET /futures/v1/historical/[open-interest/|funding-rate/]{days,hours,minutes}`. */

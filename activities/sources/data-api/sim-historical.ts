@@ -8,6 +8,7 @@
 import type { SimRequest, SimResponse } from '../../../simulator/types';
 import { applyRowFault, type RowFaultProfile } from './sim-faults';
 import {
+  groupBits,
   invalidParameter,
   missingParameter,
   notTradingYet,
@@ -65,7 +66,7 @@ function isResponse(value: unknown): value is SimResponse {
 }
 
 /** The "now" a series is computed at: capped at its last trade/update instant. */
-export function cappedNow(bounds: SeriesBounds, nowSeconds: number | undefined): number | undefined {
+function cappedNow(bounds: SeriesBounds, nowSeconds: number | undefined): number | undefined {
   if (bounds.end === undefined) return nowSeconds;
   return nowSeconds === undefined ? bounds.end - 1 : Math.min(nowSeconds, bounds.end - 1);
 }
@@ -81,7 +82,7 @@ export function lastPeriodStart(bounds: SeriesBounds, periodSeconds: number): nu
  * The inclusive range of aligned period starts for closed periods with `fromTs <= TIMESTAMP <
  * toTsExclusive` inside an instrument's bounds (for the expected-rows generators), or undefined.
  */
-export function expectedRange(
+function expectedRange(
   bounds: SeriesBounds,
   interval: SimInterval,
   fromTs: number,
@@ -91,6 +92,51 @@ export function expectedRange(
   const from = Math.max(bounds.firstStart, Math.ceil(fromTs / L) * L);
   const to = Math.min(Math.ceil(toTsExclusive / L) * L - L, lastPeriodStart(bounds, L));
   return to < from ? undefined : { from, to };
+}
+
+/** Wire rows of a series' periods: each mapped by `toWire`, fillers dropped unless `fill`. */
+export function wireRows<P extends { readonly filler: boolean }, R>(
+  periods: readonly P[],
+  fill: boolean,
+  toWire: (period: P) => R,
+): R[] {
+  const rows: R[] = [];
+  for (const p of periods) if (fill || !p.filler) rows.push(toWire(p));
+  return rows;
+}
+
+export interface ExpectedRowsOptions<G extends string> {
+  /** Include filler rows (as `fill=true`, the default). */
+  readonly fill?: boolean;
+  /** Groups to emit (default: all). */
+  readonly groups?: readonly G[];
+}
+
+/**
+ * The exact wire rows a route serves for every closed period with `fromTs <= TIMESTAMP <
+ * toTsExclusive` within the instrument's bounds (never provisional values), ascending, all groups
+ * unless told otherwise.
+ */
+export function expectedRows<I, G extends string, R>(
+  route: HistoricalDatasetRoute<I>,
+  inst: I,
+  interval: SimInterval,
+  fromTs: number,
+  toTsExclusive: number,
+  options: ExpectedRowsOptions<G>,
+): R[] {
+  const bounds = route.bounds(inst, interval);
+  const range = expectedRange(bounds, interval, fromTs, toTsExclusive);
+  if (!range) return [];
+  return route.rows(
+    inst,
+    interval,
+    range.from,
+    range.to,
+    cappedNow(bounds, undefined),
+    groupBits(route.groups, options.groups),
+    options.fill ?? true,
+  ) as R[];
 }
 
 /**

@@ -12,7 +12,7 @@
  * The period containing "now" is provisional: it only reflects the trades up to "now", so its values
  * change while the clock moves and equal the closed candle once "now" passes its last trade.
  */
-import { hashString, uniformAt } from '../../../simulator/random';
+import { hashString, logPath, uniformAt, valueNoise } from '../../../simulator/random';
 import { marketActivity, simAsset, type SimInstrument } from './sim-catalog';
 
 export type SimInterval = '1m' | '1h' | '1d';
@@ -24,20 +24,6 @@ const FILLER_SHARE: Readonly<Record<SimInterval, number>> = { '1m': 0.03, '1h': 
 
 /** Largest relative excursion of HIGH above / LOW below the open/first/close prices. */
 const EXCURSION: Readonly<Record<SimInterval, number>> = { '1m': 0.0008, '1h': 0.004, '1d': 0.015 };
-
-/** Octaves of the log-price path: [period in seconds, amplitude]. */
-const OCTAVES: ReadonlyArray<readonly [number, number]> = [
-  [31_536_000, 0.55],
-  [7_776_000, 0.3],
-  [2_592_000, 0.18],
-  [604_800, 0.09],
-  [86_400, 0.045],
-  [14_400, 0.02],
-  [3_600, 0.01],
-  [900, 0.005],
-  [180, 0.0025],
-  [30, 0.0012],
-];
 
 // Salts naming the quantities drawn for one period.
 const S_FILLER = 1;
@@ -91,24 +77,6 @@ export interface SimCandle {
 
 function round8(x: number): number {
   return Math.round(x * 1e8) / 1e8;
-}
-
-/** Smooth value noise in [-1, 1] at coordinate u (lattice every 1.0). */
-export function valueNoise(seed: number, salt: number, u: number): number {
-  const n = Math.floor(u);
-  const f = u - n;
-  const s = f * f * (3 - 2 * f);
-  const a = uniformAt(seed, n, salt) * 2 - 1;
-  const b = uniformAt(seed, n + 1, salt) * 2 - 1;
-  return a + (b - a) * s;
-}
-
-/** An asset's log-price deviation from its centre price at Unix second t (about ±1.2 at most). */
-export function logPath(seed: number, t: number): number {
-  let x = 0;
-  let salt = 0;
-  for (const [period, amplitude] of OCTAVES) x += amplitude * valueNoise(seed, salt++, t / period);
-  return x;
 }
 
 const STABLECOINS = new Set(['USDT', 'USDC', 'BUSD', 'DAI', 'TUSD']);

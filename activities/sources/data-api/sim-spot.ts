@@ -6,16 +6,17 @@ import type { SimRequest, SimResponse } from '../../../simulator/types';
 import { findInstrument, isSimMarket, type SimInstrument } from './sim-catalog';
 import { ROW_FAULT_PROFILES } from './sim-faults';
 import {
-  cappedNow,
-  expectedRange,
+  expectedRows,
   HISTORICAL_DEFAULT_LIMIT,
   HISTORICAL_MAX_LIMIT,
   serveHistorical,
   UNIT_OF,
+  wireRows,
+  type ExpectedRowsOptions,
   type HistoricalDatasetRoute,
   type SeriesBounds,
 } from './sim-historical';
-import { groupBits, instrumentNotFound, marketNotFound } from './sim-http';
+import { instrumentNotFound, marketNotFound } from './sim-http';
 import { SpotSeries, type SimCandle, type SimInterval } from './sim-series';
 
 export type SpotUnit = 'MINUTE' | 'HOUR' | 'DAY';
@@ -192,42 +193,6 @@ export function listingTimestamp(market: string, instrument: string, interval: S
   return spotSeries(resolveInstrument(market, instrument), interval).firstStart;
 }
 
-export interface ExpectedCandlesOptions {
-  /** Include filler rows (as `fill=true`, the default). */
-  readonly fill?: boolean;
-  /** Groups to emit (default: all). */
-  readonly groups?: readonly SpotGroup[];
-}
-
-/**
- * The exact wire rows `/spot/v1/historical/{days,hours,minutes}` serves for every period with
- * `fromTs <= TIMESTAMP < toTsExclusive` once those periods are closed (never provisional values),
- * ascending, all groups unless told otherwise. Periods before the listing (and, for a RETIRED
- * instrument, after its last trade) are not included.
- */
-export function expectedSpotCandles(
-  market: string,
-  instrument: string,
-  interval: SimInterval,
-  fromTs: number,
-  toTsExclusive: number,
-  options: ExpectedCandlesOptions = {},
-): SpotCandleWire[] {
-  const inst = resolveInstrument(market, instrument);
-  const bounds = spotBounds(inst, interval);
-  const range = expectedRange(bounds, interval, fromTs, toTsExclusive);
-  if (!range) return [];
-  return spotRows(
-    inst,
-    interval,
-    range.from,
-    range.to,
-    cappedNow(bounds, undefined),
-    groupBits(SPOT_GROUPS, options.groups),
-    options.fill ?? true,
-  );
-}
-
 function spotRows(
   inst: SimInstrument,
   interval: SimInterval,
@@ -238,10 +203,7 @@ function spotRows(
   fill: boolean,
 ): SpotCandleWire[] {
   const unit = UNIT_OF[interval];
-  const rows: SpotCandleWire[] = [];
-  for (const c of spotSeries(inst, interval).candles(from, to, nowSeconds))
-    if (fill || !c.filler) rows.push(toWire(c, inst, unit, groups));
-  return rows;
+  return wireRows(spotSeries(inst, interval).candles(from, to, nowSeconds), fill, (c) => toWire(c, inst, unit, groups));
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -257,6 +219,25 @@ const SPOT_ROUTE: HistoricalDatasetRoute<SimInstrument> = {
   bounds: spotBounds,
   rows: spotRows,
 };
+
+export type ExpectedCandlesOptions = ExpectedRowsOptions<SpotGroup>;
+
+/**
+ * The exact wire rows `/spot/v1/historical/{days,hours,minutes}` serves for every period with
+ * `fromTs <= TIMESTAMP < toTsExclusive` once those periods are closed (never provisional values),
+ * ascending, all groups unless told otherwise. Periods before the listing (and, for a RETIRED
+ * instrument, after its last trade) are not included.
+ */
+export function expectedSpotCandles(
+  market: string,
+  instrument: string,
+  interval: SimInterval,
+  fromTs: number,
+  toTsExclusive: number,
+  options: ExpectedCandlesOptions = {},
+): SpotCandleWire[] {
+  return expectedRows(SPOT_ROUTE, resolveInstrument(market, instrument), interval, fromTs, toTsExclusive, options);
+}
 
 /** `GET /spot/v1/historical/{days,hours,minutes}`. */
 export function spotHistorical(req: SimRequest, interval: SimInterval): SimResponse {

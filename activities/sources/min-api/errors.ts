@@ -18,17 +18,11 @@ import {
   SourceUnavailableError,
   type IngestError,
 } from '../../errors';
-import { exhaustedWindows, parseRetryAfter, tryParseJson, type HttpResponse } from '../../http';
+import { exhaustedWindowReset, parseRetryAfter, tryParseJson, type HttpResponse } from '../../http';
 import { errorEnvelopeSchema, type ErrorEnvelope } from './schemas';
 
 /** Messages that mean the key is missing or not accepted (any `Type` but 99). */
 const AUTH_MESSAGE = /(auth|api)[ _-]?key|unauthori[sz]ed|authenticat/i;
-
-/** Seconds until every exhausted window (per `X-RateLimit-*-All`, only sent with a key) has reset. */
-function exhaustedWindowReset(res: HttpResponse): number | undefined {
-  const windows = exhaustedWindows(res.headers);
-  return windows.length === 0 ? undefined : Math.max(...windows.map((w) => w.resetSeconds));
-}
 
 /**
  * Decide what a response means: returns the parsed JSON of a success (every body that is not an
@@ -81,11 +75,12 @@ function classifyApiError(res: HttpResponse, err: ErrorEnvelope, details: Record
 
 /**
  * How long to wait: the ban's `Cooldown`, else a `Retry-After` header, else the reset of the window
- * the `X-RateLimit-*-All` headers report exhausted; undefined when the answer does not say.
+ * the `X-RateLimit-*-All` headers (sent only with a key) report exhausted; undefined when the answer
+ * does not say.
  */
 function rateLimited(res: HttpResponse, err: ErrorEnvelope | undefined, details: Record<string, unknown>) {
   const cooldown = err?.Cooldown !== undefined && err.Cooldown > 0 ? err.Cooldown : undefined;
-  const retryAfter = cooldown ?? parseRetryAfter(res.headers.get('retry-after')) ?? exhaustedWindowReset(res);
+  const retryAfter = cooldown ?? parseRetryAfter(res.headers.get('retry-after')) ?? exhaustedWindowReset(res.headers);
   const what = cooldown !== undefined ? `banned for ${cooldown} s` : 'rate limited';
   return new RateLimitedError(
     `GET ${res.url}: HTTP ${res.status} ${what} (Type ${err?.Type ?? '?'}): ${err?.Message || 'over the rate limit'}`,

@@ -16,11 +16,12 @@ import { SourceRequestError } from '../../errors';
 import { negativeProblem, ohlcProblem, validateRows } from '../../validation';
 import { INTERVAL_SECONDS, type Interval, type SeriesKey } from '../../../workflows/contracts/series';
 import type { ColumnSpec, DatasetSpec, FetchContext, Page, PageRequest } from '../types';
-import { getMinApi, parseBody } from './client';
+import { parseWith } from '../http-client';
+import { getMinApi } from './client';
 import type { MinApiConfig } from './config';
 import { histoEnvelopeSchema } from './schemas';
 
-export const HISTO_PATH: Readonly<Record<Interval, string>> = {
+const HISTO_PATH: Readonly<Record<Interval, string>> = {
   '1d': '/data/v2/histoday',
   '1h': '/data/v2/histohour',
   '1m': '/data/v2/histominute',
@@ -30,7 +31,7 @@ export const HISTO_PATH: Readonly<Record<Interval, string>> = {
 export const HISTO_MAX_LIMIT = 2_000;
 
 /** `histominute` keeps 7 days (api-wire-reference §2.3). */
-export const MINUTE_HISTORY_SECONDS = 7 * 86_400;
+const MINUTE_HISTORY_SECONDS = 7 * 86_400;
 
 /** `FSYM-TSYM`: upper-case symbols (letters, digits, `.`, `_`), one dash. */
 const INSTRUMENT = /^([A-Z0-9._]{1,30})-([A-Z0-9._]{1,30})$/;
@@ -63,9 +64,9 @@ export const histoRowSchema = z.looseObject({
 export type HistoWireRow = z.output<typeof histoRowSchema>;
 
 /** Keys every row carries (a missing one is a contract break), in the order served. */
-export const HISTO_REQUIRED = ['time', 'high', 'low', 'open', 'volumefrom', 'volumeto', 'close'] as const;
+const HISTO_REQUIRED = ['time', 'high', 'low', 'open', 'volumefrom', 'volumeto', 'close'] as const;
 /** Every key the endpoint is documented to send. */
-export const HISTO_KNOWN = [...HISTO_REQUIRED, 'conversionType', 'conversionSymbol'] as const;
+const HISTO_KNOWN: ReadonlySet<string> = new Set([...HISTO_REQUIRED, 'conversionType', 'conversionSymbol']);
 
 const ZERO_KEYS = ['open', 'high', 'low', 'close', 'volumefrom', 'volumeto'] as const;
 
@@ -77,7 +78,7 @@ export function isZeroRow(raw: Record<string, unknown>): boolean {
 const f8 = (name: string): ColumnSpec => ({ name, type: 'float8', nullable: false });
 const text = (name: string): ColumnSpec => ({ name, type: 'text', nullable: true });
 
-export const HISTO_SERIES_COLUMNS: readonly ColumnSpec[] = [
+const HISTO_SERIES_COLUMNS: readonly ColumnSpec[] = [
   { name: 'exchange', type: 'text', nullable: false },
   { name: 'fsym', type: 'text', nullable: false },
   { name: 'tsym', type: 'text', nullable: false },
@@ -85,7 +86,7 @@ export const HISTO_SERIES_COLUMNS: readonly ColumnSpec[] = [
 ];
 
 /** Value columns after `ts`, in batch order. */
-export const HISTO_COLUMNS: readonly ColumnSpec[] = [
+const HISTO_COLUMNS: readonly ColumnSpec[] = [
   f8('open'),
   f8('high'),
   f8('low'),
@@ -120,9 +121,9 @@ export function mapHistoRows(
     request,
     what: 'min-api OHLCV',
     required: HISTO_REQUIRED,
-    known: new Set<string>(HISTO_KNOWN),
+    known: HISTO_KNOWN,
     schema: histoRowSchema,
-    timestamp: (r) => r.time,
+    timestampField: 'time',
     window: { from: req.from, to: req.to, step },
     invariants: (r) =>
       ohlcProblem(r.open, r.high, r.low, r.close) ??
@@ -173,7 +174,7 @@ export const histoOhlcv: DatasetSpec<MinApiConfig> = {
       limit: histoLimit(req),
       toTs: req.to,
     });
-    const envelope = parseBody(histoEnvelopeSchema, json, meta, 'the histo envelope');
+    const envelope = parseWith(histoEnvelopeSchema, json, meta, 'the histo envelope');
     return { ...meta, ...mapHistoRows(envelope.Data.Data, req, meta.request) };
   },
 };

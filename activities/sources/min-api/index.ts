@@ -4,7 +4,7 @@
  */
 import type { SourceDefinition } from '../types';
 import { httpSourceBudget } from '../http-config';
-import { MIN_API_FREE_TIER, minApiConfigSchema, type MinApiConfig } from './config';
+import { minApiConfigSchema, type MinApiConfig } from './config';
 import { histoOhlcv } from './histo';
 import { MIN_API_REFERENCES } from './reference';
 
@@ -12,7 +12,6 @@ export const minApiSource: SourceDefinition<MinApiConfig> = {
   id: 'min-api',
   description: 'CryptoCompare min-api, legacy (OHLCV per exchange or CCCAGG, top lists, coin list, exchanges)',
   envPrefix: 'MIN_API',
-  defaultRateLimits: MIN_API_FREE_TIER,
   budget: (config) => httpSourceBudget('min-api', config),
   configSchema: minApiConfigSchema,
   datasets: { [histoOhlcv.id]: histoOhlcv },

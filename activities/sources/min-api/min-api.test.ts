@@ -437,11 +437,11 @@ describe('min-api source definition', () => {
   it('is registered with its env prefix, the free tier and a lazily loaded simulator', async () => {
     expect(minApiSource.id).toBe('min-api');
     expect(minApiSource.envPrefix).toBe('MIN_API');
-    expect(minApiSource.defaultRateLimits).toEqual(MIN_API_FREE_TIER);
     expect(MIN_API_FREE_TIER).toEqual({ second: 20, minute: 300, hour: 3000, day: 7500, month: 50000 });
     expect(Object.keys(minApiSource.datasets)).toEqual(['histo-ohlcv']);
     expect(Object.keys(minApiSource.references).sort()).toEqual(['coinlist', 'exchanges', 'top-list']);
     const config = minApiConfigSchema.parse({});
+    expect(config.rateLimits).toEqual(MIN_API_FREE_TIER);
     expect(config).toMatchObject({ baseUrl: 'https://min-api.cryptocompare.com', apiKey: undefined });
     expect(minApiSource.budget(config)).toEqual({ key: 'min-api', limits: MIN_API_FREE_TIER });
     const keyed = minApiSource.budget(minApiConfigSchema.parse({ MIN_API_KEY: 'sk-1' }));

@@ -17,7 +17,9 @@ import type {
   ReferencePage,
   TopListEntry,
 } from '../types';
-import { getMinApi, parseBody } from './client';
+import { parseWith } from '../http-client';
+import { rest } from '../reference';
+import { getMinApi } from './client';
 import type { MinApiConfig } from './config';
 
 const nnum = z.number().nullable().optional();
@@ -31,13 +33,6 @@ function isoDate(v: unknown): string | null {
   if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}/.test(v)) return null;
   const day = v.slice(0, 10);
   return Number.isFinite(Date.parse(`${day}T00:00:00Z`)) && !day.startsWith('0000') ? day : null;
-}
-
-/** Every field of an API object that is not already a column. */
-function rest(obj: Record<string, unknown>, columns: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) if (!columns.includes(k)) out[k] = v;
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -134,7 +129,7 @@ const topList: ReferenceDatasetSpec<MinApiConfig, TopListParams> = {
   async fetchPage(ctx, p, token): Promise<ReferencePage> {
     const page = token === undefined ? 0 : Number(token);
     const { json, meta } = await getMinApi(ctx, `/data/top/${p.list}`, { limit: p.limit, page, tsym: p.tsym });
-    return { ...meta, ...mapTopList(parseBody(topListBody, json, meta, 'the top list'), p, page) };
+    return { ...meta, ...mapTopList(parseWith(topListBody, json, meta, 'the top list'), p, page) };
   },
 };
 
@@ -185,7 +180,7 @@ const coinList: ReferenceDatasetSpec<MinApiConfig, CoinListParams> = {
   paramsSchema: coinListParams,
   async fetchPage(ctx, p): Promise<ReferencePage> {
     const { json, meta } = await getMinApi(ctx, '/data/all/coinlist', p.fsym ? { fsym: p.fsym } : {});
-    return { ...meta, assets: mapCoinList(parseBody(coinListBody, json, meta, 'the coin list')) };
+    return { ...meta, assets: mapCoinList(parseWith(coinListBody, json, meta, 'the coin list')) };
   },
 };
 
@@ -268,7 +263,7 @@ const exchanges: ReferenceDatasetSpec<MinApiConfig, ExchangesParams> = {
       ...(p.fsym ? { fsym: p.fsym } : {}),
       ...(p.topTier !== undefined ? { topTier: p.topTier } : {}),
     });
-    return { ...meta, ...mapExchanges(parseBody(exchangesBody, json, meta, 'the exchanges list')) };
+    return { ...meta, ...mapExchanges(parseWith(exchangesBody, json, meta, 'the exchanges list')) };
   },
 };
 

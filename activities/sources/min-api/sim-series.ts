@@ -20,7 +20,7 @@
  * close, but it moves with the second leg even in a period where the first leg did not trade (zero
  * volume).
  */
-import { hashString, uniformAt } from '../../../simulator/random';
+import { hashString, logPath, uniformAt, valueNoise } from '../../../simulator/random';
 import {
   centreUsd,
   findCoin,
@@ -83,37 +83,6 @@ export function isZeroRow(r: HistoRow): boolean {
 
 // -------------------------------------------------------------------------------------------------
 // Price paths
-
-/** Octaves of an asset's log-price path: [period in seconds, amplitude]. */
-const OCTAVES: ReadonlyArray<readonly [number, number]> = [
-  [31_536_000, 0.55],
-  [7_776_000, 0.3],
-  [2_592_000, 0.18],
-  [604_800, 0.09],
-  [86_400, 0.045],
-  [14_400, 0.02],
-  [3_600, 0.01],
-  [900, 0.005],
-  [180, 0.0025],
-  [30, 0.0012],
-];
-
-/** Smooth value noise in [-1, 1] at coordinate u (lattice every 1.0). */
-function valueNoise(seed: number, salt: number, u: number): number {
-  const n = Math.floor(u);
-  const f = u - n;
-  const s = f * f * (3 - 2 * f);
-  const a = uniformAt(seed, n, salt) * 2 - 1;
-  const b = uniformAt(seed, n + 1, salt) * 2 - 1;
-  return a + (b - a) * s;
-}
-
-function logPath(seed: number, t: number): number {
-  let x = 0;
-  let salt = 0;
-  for (const [period, amplitude] of OCTAVES) x += amplitude * valueNoise(seed, salt++, t / period);
-  return x;
-}
 
 /** How much a symbol's USD price moves: USD not at all, stablecoins barely, fiat a little. */
 function amplitude(symbol: string): number {

@@ -1,0 +1,62 @@
+/**
+ * The request path every HTTP API source shares: URL building, `authorization: Apikey <key>` (never
+ * in the URL), the budget gate, the source's own classification of the answer, the API's view of
+ * its windows (an exhausted one pauses the source), and schema parsing of a success body.
+ */
+import type { z } from 'zod';
+import { ResponseSchemaError } from '../errors';
+import { exhaustedWindows, httpGet, type HttpResponse } from '../http';
+import type { HttpSourceConfig } from './http-config';
+import type { FetchContext } from './types';
+
+/** What lineage records of one response. */
+export interface ResponseMeta {
+  readonly request: string;
+  readonly responseSha256: string;
+  readonly serverTime: number | undefined;
+}
+
+/**
+ * GET one resource of an HTTP API source: budget gate, auth header, `check` (the source's reading of
+ * its status codes and error bodies: returns what a success means, throws the classified error
+ * otherwise), then the API's own view of its windows.
+ */
+export async function getJson<T>(
+  ctx: FetchContext<HttpSourceConfig>,
+  path: string,
+  params: Readonly<Record<string, string | number | boolean>>,
+  check: (res: HttpResponse) => T,
+): Promise<{ checked: T; meta: ResponseMeta }> {
+  const url = new URL(`${ctx.config.baseUrl}${path}`);
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, String(v));
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (ctx.config.apiKey) headers.authorization = `Apikey ${ctx.config.apiKey.reveal()}`;
+
+  await ctx.gate.acquire(ctx.signal);
+  const res = await httpGet(url, { headers, timeoutMs: ctx.config.timeoutMs, signal: ctx.signal });
+  const checked = check(res);
+  // The API says a window is used up (other clients on the key, clock skew): pause the source
+  // fleet-wide until it resets, instead of walking into a rate-limit answer.
+  for (const w of exhaustedWindows(res.headers)) {
+    await ctx.gate.pause(w.resetSeconds, `the API reports its ${w.windowSeconds} s window used up`, 'api-headers');
+  }
+  return { checked, meta: { request: res.url, responseSha256: res.sha256, serverTime: res.serverTime } };
+}
+
+/** Parse a success body with a schema, or fail the request with `ResponseSchemaError`. */
+export function parseWith<T>(schema: z.ZodType<T>, json: unknown, meta: ResponseMeta, what = 'response'): T {
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    throw new ResponseSchemaError(
+      `GET ${meta.request}: ${what} breaks the contract: ${summarizeIssues(parsed.error.issues)}`,
+      { details: { url: meta.request, issues: parsed.error.issues.slice(0, 5) } },
+    );
+  }
+  return parsed.data;
+}
+
+/** A short, human-readable summary of zod issues (first few, with paths). */
+export function summarizeIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): string {
+  const shown = issues.slice(0, 3).map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
+  return shown.join('; ') + (issues.length > 3 ? `; … ${issues.length - 3} more` : '');
+}
