@@ -9,8 +9,7 @@
  * `SourcePausedError`, which the ingest activity turns into a durable pause of its workflow.
  */
 import type pg from 'pg';
-import { z } from 'zod';
-import { RATE_WINDOW_SECONDS, RATE_WINDOWS, type RateLimits, type RateWindow } from '../simulator/types';
+import { RATE_WINDOW_SECONDS, RATE_WINDOWS, type RateLimits } from './rate-limits';
 import { canonicalTime } from '../workflows/contracts/ids';
 import { classifyDatabaseError, RateLimitedError } from './errors';
 
@@ -73,40 +72,6 @@ export const OPEN_GATE: RateGate = {
   acquire: async () => undefined,
   pause: async () => undefined,
 };
-
-/**
- * `second=20,minute=300,hour=3000,day=7500,month=11000` (any subset), or `off` (no budget).
- * Windows are fixed and epoch-aligned (a "month" is 30 days, as the APIs' headers declare it).
- */
-export const rateLimitsSchema = z
-  .string()
-  .trim()
-  .transform((v, ctx): RateLimits | 'off' => {
-    if (v.toLowerCase() === 'off') return 'off';
-    const out: Partial<Record<RateWindow, number>> = {};
-    for (const part of v
-      .split(',')
-      .map((p) => p.trim())
-      .filter(Boolean)) {
-      const m = /^(second|minute|hour|day|month)\s*=\s*(\d+)$/.exec(part);
-      if (!m || Number(m[2]) < 1) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `'${part}' is not <window>=<positive integer> (windows: ${RATE_WINDOWS.join(', ')}; or 'off')`,
-        });
-        return z.NEVER;
-      }
-      out[m[1] as RateWindow] = Number(m[2]);
-    }
-    return out;
-  });
-
-export function formatRateLimits(limits: RateLimits | 'off'): string {
-  if (limits === 'off') return 'off';
-  return RATE_WINDOWS.filter((w) => limits[w] !== undefined)
-    .map((w) => `${w}=${limits[w]}`)
-    .join(',');
-}
 
 export interface PgRateGateOptions {
   /** Longest wait done inside one acquire before giving up with `SourcePausedError`. @default 20 s */

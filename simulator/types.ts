@@ -5,21 +5,10 @@
  * A source module owns its routes, its wire format and its deterministic series.
  */
 import type { IncomingMessage } from 'node:http';
+import { RATE_WINDOWS, RATE_WINDOW_SECONDS, type RateLimits, type RateWindow } from '../activities/rate-limits';
 
-/** Fixed calendar rate-limit windows, as both real APIs count them (UTC, not rolling). */
-export const RATE_WINDOWS = ['second', 'minute', 'hour', 'day', 'month'] as const;
-export type RateWindow = (typeof RATE_WINDOWS)[number];
-
-/** Window length in seconds ("month" is modelled as 30 days, as the APIs' headers report it). */
-export const RATE_WINDOW_SECONDS: Record<RateWindow, number> = {
-  second: 1,
-  minute: 60,
-  hour: 3_600,
-  day: 86_400,
-  month: 2_592_000,
-};
-
-export type RateLimits = Partial<Record<RateWindow, number>>;
+// The windows are production's vocabulary (the simulator enforces what the client budgets for).
+export { RATE_WINDOWS, RATE_WINDOW_SECONDS, type RateLimits, type RateWindow };
 
 export interface RateUsage {
   /** Calls counted in the current window of each kind (rejected calls count too, as on the real APIs). */

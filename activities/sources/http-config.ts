@@ -4,8 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { RateLimits } from '../../simulator/types';
-import { rateLimitsSchema } from '../rate-gate';
+import type { RateLimits } from '../rate-limits';
+import { rateLimitsSchema } from '../rate-limits';
 import { Secret } from '../secret';
 
 export interface HttpSourceConfig {

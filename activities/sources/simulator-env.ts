@@ -4,7 +4,7 @@
  * enforces (`<PREFIX>_RATE_LIMITS`), so the embedded default and the tests use the same code path
  * as production without naming any source.
  */
-import { formatRateLimits } from '../rate-gate';
+import { formatRateLimits } from '../rate-limits';
 import { SOURCES } from './index';
 
 export async function simulatorWorkerEnv(simulatorUrl: string): Promise<Record<string, string>> {

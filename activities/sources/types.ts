@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import type { Interval, SeriesKey } from '../../workflows/contracts/series';
 import type { SourceSimulator } from '../../simulator/types';
 import type { RateGate } from '../rate-gate';
-import type { RateLimits } from '../../simulator/types';
+import type { RateLimits } from '../rate-limits';
 
 /** Column types the generic COPY + merge path supports. */
 export type ColumnType = 'float8' | 'int8' | 'timestamptz' | 'text' | 'bool';

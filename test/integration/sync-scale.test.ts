@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addRuntimeInstrument, listInstruments, SIM_MARKETS } from '../../activities/sources/data-api/sim-catalog';
 import { dataApiSimulator, expectedSpotCandles } from '../../activities/sources/data-api/simulator';
-import { formatRateLimits } from '../../activities/rate-gate';
+import { formatRateLimits } from '../../activities/rate-limits';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
 import type { SyncDatasetProgress } from '../../workflows/contracts/operations';
 import { openTestEnv, startWorkers, type RunningWorkers, type TestEnv } from '../helpers/env';

@@ -3,7 +3,7 @@
  * (IP-based) quotas. The default budget is the documented free tier (api-wire-reference §2.5): safe
  * by default; set `MIN_API_RATE_LIMITS` to your plan's.
  */
-import type { RateLimits } from '../../../simulator/types';
+import type { RateLimits } from '../../rate-limits';
 import { httpSourceConfigSchema, type HttpSourceConfig } from '../http-config';
 
 /** Free / keyless maxima observed 2021–2024 (`max_calls` of the Type 99 body). */
