@@ -5,9 +5,8 @@
  * Prints `simulator listening on <url>` once ready. SIGINT/SIGTERM close it cleanly; so does the
  * parent going away when started with an IPC channel. A taken port prints one line and exits 1.
  */
-import { SOURCES } from '../activities/sources/index';
 import { startSimulator, type RunningSimulator } from './server';
-import type { SourceSimulator } from './types';
+import { SIMULATED_SOURCES } from './sources/index';
 
 const DEFAULT_PORT = 8299;
 const DEFAULT_HOST = '127.0.0.1';
@@ -21,16 +20,10 @@ function parsePort(raw: string | undefined): number {
   return port;
 }
 
-async function loadSources(): Promise<SourceSimulator[]> {
-  const entries = Object.values(SOURCES) as Array<{ loadSimulator(): Promise<SourceSimulator> }>;
-  return Promise.all(entries.map((entry) => entry.loadSimulator()));
-}
-
 async function run(): Promise<void> {
   const port = parsePort(process.env.SIM_PORT);
   const host = process.env.SIM_HOST?.trim() || DEFAULT_HOST;
-  const sources = await loadSources();
-  const sim: RunningSimulator = await startSimulator({ port, host, sources });
+  const sim: RunningSimulator = await startSimulator({ port, host, sources: SIMULATED_SOURCES });
   console.log(`simulator listening on ${sim.url}`);
 
   let stopping = false;

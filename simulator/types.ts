@@ -1,8 +1,8 @@
 /**
- * Contracts between the generic simulator core (`simulator/`) and the per-source simulator
- * modules (`activities/sources/<id>/simulator.ts`). The core knows nothing about any API's wire
- * format: it owns the HTTP server, the clock, fault switches, rate-limit windows and counters.
- * A source module owns its routes, its wire format and its deterministic series.
+ * Contracts between the generic simulator core (`simulator/`) and the per-source twins
+ * (`simulator/sources/<id>/`, registered in `simulator/sources/index.ts`). The core knows nothing
+ * about any API's wire format: it owns the HTTP server, the clock, fault switches, rate-limit
+ * windows and counters. A twin owns its routes, its wire format and its deterministic series.
  */
 import type { IncomingMessage } from 'node:http';
 import { RATE_WINDOWS, RATE_WINDOW_SECONDS, type RateLimits, type RateWindow } from '../activities/rate-limits';

@@ -175,9 +175,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     }
 
     // 4. workers
-    const simEnv = simulatorUrl
-      ? await (await import('../activities/sources/simulator-env')).simulatorWorkerEnv(simulatorUrl)
-      : {};
+    const simEnv = simulatorUrl ? (await import('./simulator-env')).simulatorWorkerEnv(simulatorUrl) : {};
     const workerEnv = (env: Record<string, string> = {}): NodeJS.ProcessEnv => ({
       ...process.env,
       DATABASE_URL: databaseUrl,

@@ -6,7 +6,6 @@
 import type { Table } from 'apache-arrow';
 import type { z } from 'zod';
 import type { Interval, SeriesKey } from '../../workflows/contracts/series';
-import type { SourceSimulator } from '../../simulator/types';
 import type { RateGate } from '../rate-gate';
 import type { RateLimits } from '../rate-limits';
 
@@ -201,6 +200,4 @@ export interface SourceDefinition<C = unknown> {
   readonly configSchema: z.ZodType<C>;
   readonly datasets: Readonly<Record<string, DatasetSpec<C>>>;
   readonly references: Readonly<Record<string, ReferenceDatasetSpec<C, any>>>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  /** The simulator module for this API (loaded lazily: workers never need it). */
-  loadSimulator(): Promise<SourceSimulator>;
 }

@@ -3,7 +3,7 @@
  * parser), and the stored rows read back in the same shape, so a test compares them exactly.
  */
 import type pg from 'pg';
-import { expectedSpotCandles } from '../../activities/sources/data-api/simulator';
+import { expectedSpotCandles } from '../../simulator/sources/data-api';
 import type { SeriesKey } from '../../workflows/contracts/series';
 
 export interface SpotRow {

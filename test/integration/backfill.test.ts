@@ -5,7 +5,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listingTimestamp } from '../../activities/sources/data-api/simulator';
+import { listingTimestamp } from '../../simulator/sources/data-api';
 import type { BackfillSeriesInput } from '../../workflows/contracts/backfill';
 import { progressQuery } from '../../workflows/contracts/backfill';
 import { backfillWorkflowId } from '../../workflows/contracts/ids';

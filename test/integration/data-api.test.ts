@@ -16,11 +16,11 @@ import {
   expectedSpotCandles,
   expectedTopList,
   listingTimestamp,
-} from '../../activities/sources/data-api/simulator';
-import { listInstruments } from '../../activities/sources/data-api/sim-catalog';
+} from '../../simulator/sources/data-api';
+import { listInstruments } from '../../simulator/sources/data-api/catalog';
 import { httpSourceBudget } from '../../activities/sources/http-config';
 import { Secret } from '../../activities/secret';
-import { listFuturesInstruments } from '../../activities/sources/data-api/sim-futures-catalog';
+import { listFuturesInstruments } from '../../simulator/sources/data-api/futures-catalog';
 import { BAD_ROW_KINDS } from '../../simulator/types';
 import type { BackfillSeriesInput, BackfillSeriesResult } from '../../workflows/contracts/backfill';
 import { backfillWorkflowId, referenceWorkflowId } from '../../workflows/contracts/ids';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { resolveTemporalCli, startStack, type Stack } from '../../stack/index';
 import { buildWorkflowBundle } from '../../workers/build-workflow-bundle';
-import { simulatorWorkerEnv } from '../../activities/sources/simulator-env';
+import { simulatorWorkerEnv } from '../../stack/simulator-env';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -84,7 +84,7 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide('simulatorUrl', s.simulatorUrl!);
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('dataDir', dataDir);
-  project.provide('simulatorEnv', await simulatorWorkerEnv(s.simulatorUrl!));
+  project.provide('simulatorEnv', simulatorWorkerEnv(s.simulatorUrl!));
   project.provide('temporalCliPath', await resolveTemporalCli({ build: false }));
 }
 

@@ -17,7 +17,7 @@ import {
   expectedTopList,
   pairStart,
   type HistoRow,
-} from '../../activities/sources/min-api/simulator';
+} from '../../simulator/sources/min-api';
 import { BAD_ROW_KINDS, type BadRowKind } from '../../simulator/types';
 import type { BackfillSeriesInput, BackfillSeriesResult } from '../../workflows/contracts/backfill';
 import { backfillWorkflowId, referenceWorkflowId } from '../../workflows/contracts/ids';

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataApiSimulator, expectedSpotCandles } from '../../activities/sources/data-api/simulator';
+import { dataApiSimulator, expectedSpotCandles } from '../../simulator/sources/data-api';
 import { SimulatorControl } from '../../simulator/control-client';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
 import type { BackfillSeriesInput, BackfillSeriesResult } from '../../workflows/contracts/backfill';

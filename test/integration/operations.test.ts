@@ -8,8 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addRuntimeInstrument, findInstrument } from '../../activities/sources/data-api/sim-catalog';
-import { expectedSpotCandles } from '../../activities/sources/data-api/simulator';
+import { addRuntimeInstrument, findInstrument } from '../../simulator/sources/data-api/catalog';
+import { expectedSpotCandles } from '../../simulator/sources/data-api';
 import type {
   RefreshUniverseProgress,
   RepairCoverageProgress,

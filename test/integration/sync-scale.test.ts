@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addRuntimeInstrument, listInstruments, SIM_MARKETS } from '../../activities/sources/data-api/sim-catalog';
-import { dataApiSimulator, expectedSpotCandles } from '../../activities/sources/data-api/simulator';
+import { addRuntimeInstrument, listInstruments, SIM_MARKETS } from '../../simulator/sources/data-api/catalog';
+import { dataApiSimulator, expectedSpotCandles } from '../../simulator/sources/data-api';
 import { formatRateLimits } from '../../activities/rate-limits';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
 import type { SyncDatasetProgress } from '../../workflows/contracts/operations';

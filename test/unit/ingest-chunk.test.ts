@@ -64,7 +64,6 @@ function fakeSetup(
     references: {},
     configSchema: undefined as never,
     datasets: { candles: dataset },
-    loadSimulator: () => Promise.reject(new Error('none')),
   };
   const store: IngestStore = {
     openCheckpoint: async (job) => ({ nextTs: job.startAt ?? job.from, completed: false }),

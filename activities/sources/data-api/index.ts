@@ -19,5 +19,4 @@ export const dataApiSource: SourceDefinition<DataApiConfig> = {
     [spotOhlcv, futuresOhlcv, futuresOpenInterest, futuresFundingRate].map((d) => [d.id, d]),
   ),
   references: Object.fromEntries(DATA_API_REFERENCES.map((r) => [r.id, r])),
-  loadSimulator: async () => (await import('./simulator')).dataApiSimulator,
 };

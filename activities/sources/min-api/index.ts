@@ -16,5 +16,4 @@ export const minApiSource: SourceDefinition<MinApiConfig> = {
   configSchema: minApiConfigSchema,
   datasets: { [histoOhlcv.id]: histoOhlcv },
   references: Object.fromEntries(MIN_API_REFERENCES.map((r) => [r.id, r])),
-  loadSimulator: async () => (await import('./simulator')).minApiSimulator,
 };

@@ -434,7 +434,7 @@ describe('min-api reference parsers', () => {
 });
 
 describe('min-api source definition', () => {
-  it('is registered with its env prefix, the free tier and a lazily loaded simulator', async () => {
+  it('is registered with its env prefix and the free tier', () => {
     expect(minApiSource.id).toBe('min-api');
     expect(minApiSource.envPrefix).toBe('MIN_API');
     expect(MIN_API_FREE_TIER).toEqual({ second: 20, minute: 300, hour: 3000, day: 7500, month: 50000 });
@@ -447,6 +447,5 @@ describe('min-api source definition', () => {
     const keyed = minApiSource.budget(minApiConfigSchema.parse({ MIN_API_KEY: 'sk-1' }));
     expect(keyed.key).toMatch(/^min-api#[0-9a-f]{12}$/);
     expect(keyed.key).not.toContain('sk-1');
-    expect((await minApiSource.loadSimulator()).id).toBe('min-api');
   });
 });

@@ -8,9 +8,9 @@
  * fields describe the UTC day D − 1 and its "hour" fields the last hour of that day. Rankings move
  * from day to day because prices, supplies and volumes do.
  */
-import { hashString, unit, uniformAt } from '../../../simulator/random';
-import { DAY_SECONDS, catalogueCoins, allCoins, isoDay, isStablecoin, pairListings, type SimCoin } from './sim-catalog';
-import { usdPriceAt } from './sim-series';
+import { hashString, unit, uniformAt } from '../../random';
+import { DAY_SECONDS, catalogueCoins, allCoins, isoDay, isStablecoin, pairListings, type SimCoin } from './catalog';
+import { usdPriceAt } from './series';
 
 export type TopListKind = 'mktcapfull' | 'totalvolfull';
 

@@ -20,7 +20,7 @@
  * close, but it moves with the second leg even in a period where the first leg did not trade (zero
  * volume).
  */
-import { hashString, logPath, uniformAt, valueNoise } from '../../../simulator/random';
+import { hashString, logPath, uniformAt, valueNoise } from '../../random';
 import {
   centreUsd,
   findCoin,
@@ -29,7 +29,7 @@ import {
   isStablecoin,
   type CccaggResolution,
   type SimPair,
-} from './sim-catalog';
+} from './catalog';
 
 export type HistoInterval = '1m' | '1h' | '1d';
 

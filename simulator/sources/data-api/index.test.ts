@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SimulatorControl } from '../../../simulator/control-client';
-import { startSimulator, type RunningSimulator } from '../../../simulator/server';
-import { listInstruments, SIM_MARKETS } from './sim-catalog';
+import { SimulatorControl } from '../../control-client';
+import { startSimulator, type RunningSimulator } from '../../server';
+import { listInstruments, SIM_MARKETS } from './catalog';
 import {
   dataApiSimulator,
   DRIFT_NEW_FIELD_KEY,
@@ -12,7 +12,7 @@ import {
   SPOT_TRADE_KEYS,
   type SimInterval,
   type SpotCandleWire,
-} from './simulator';
+} from '.';
 
 /** A fixed "now": 2023-11-14T22:13:20Z, 20 s into its minute. */
 const NOW = 1_700_000_000;

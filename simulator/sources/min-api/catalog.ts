@@ -12,7 +12,7 @@
  * Symbols overlap the Data API simulator's assets (BTC, ETH, SOL, …, with similar centre prices), but
  * nothing is imported from it: the two APIs' series are independent.
  */
-import { hashString, unit } from '../../../simulator/random';
+import { hashString, unit } from '../../random';
 
 export const DAY_SECONDS = 86_400;
 

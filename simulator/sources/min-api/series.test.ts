@@ -11,8 +11,8 @@ import {
   pairListings,
   resetRuntimePairs,
   resolveCccagg,
-} from './sim-catalog';
-import { formatAbbreviated, formatAmount } from './sim-reference';
+} from './catalog';
+import { formatAbbreviated, formatAmount } from './reference';
 import {
   DirectSeries,
   HISTO_ROW_KEYS,
@@ -21,8 +21,8 @@ import {
   isZeroRow,
   type HistoInterval,
   type HistoRow,
-} from './sim-series';
-import { expectedHisto, pairStart, resolveSeries } from './simulator';
+} from './series';
+import { expectedHisto, pairStart, resolveSeries } from '.';
 
 const NOW = 1_700_000_000;
 const INTERVALS: readonly HistoInterval[] = ['1m', '1h', '1d'];

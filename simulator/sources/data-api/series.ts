@@ -12,8 +12,8 @@
  * The period containing "now" is provisional: it only reflects the trades up to "now", so its values
  * change while the clock moves and equal the closed candle once "now" passes its last trade.
  */
-import { hashString, logPath, uniformAt, valueNoise } from '../../../simulator/random';
-import { marketActivity, simAsset, type SimInstrument } from './sim-catalog';
+import { hashString, logPath, uniformAt, valueNoise } from '../../random';
+import { marketActivity, simAsset, type SimInstrument } from './catalog';
 
 export type SimInterval = '1m' | '1h' | '1d';
 

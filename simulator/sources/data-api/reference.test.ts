@@ -1,14 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { findInstrument, listInstruments, SIM_MARKETS } from './sim-catalog';
-import { findFuturesInstrument, FUTURES_MARKETS, listFuturesInstruments } from './sim-futures-catalog';
-import { startDataApiServer, type DataApiTestServer, type ErrorEnvelope } from './sim-testkit';
-import {
-  expectedInstruments,
-  expectedMarkets,
-  INSTRUMENT_STATUSES,
-  INTERVAL_SECONDS,
-  type SimInterval,
-} from './simulator';
+import { findInstrument, listInstruments, SIM_MARKETS } from './catalog';
+import { findFuturesInstrument, FUTURES_MARKETS, listFuturesInstruments } from './futures-catalog';
+import { startDataApiServer, type DataApiTestServer, type ErrorEnvelope } from './testkit';
+import { expectedInstruments, expectedMarkets, INSTRUMENT_STATUSES, INTERVAL_SECONDS, type SimInterval } from '.';
 
 /** A fixed "now": 2023-11-14T22:13:20Z. */
 const NOW = 1_700_000_000;

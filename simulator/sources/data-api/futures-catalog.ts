@@ -9,10 +9,10 @@
  * exchange's native naming (`BTCUSDT`, `BTCUSD_PERP`, `BTC-USD-SWAP`, `BTC-PERPETUAL`, `XBTUSD`,
  * `BTCUSD_250328`, `BTC-28MAR25`, `XBTH25`, …).
  */
-import { hashString, unit } from '../../../simulator/random';
-import { simAsset, type InstrumentStatus } from './sim-catalog';
-import { INTERVAL_SECONDS, type SimInterval } from './sim-series';
-import { InstrumentRegistry } from './sim-registry';
+import { hashString, unit } from '../../random';
+import { simAsset, type InstrumentStatus } from './catalog';
+import { INTERVAL_SECONDS, type SimInterval } from './series';
+import { InstrumentRegistry } from './registry';
 
 const DAY = 86_400;
 

@@ -21,8 +21,8 @@ import type {
   SimRequest,
   SimResponse,
   SourceSimulator,
-} from '../../../simulator/types';
-import { RATE_WINDOWS, RATE_WINDOW_SECONDS } from '../../../simulator/types';
+} from '../../types';
+import { RATE_WINDOWS, RATE_WINDOW_SECONDS } from '../../types';
 import {
   CCCAGG,
   DAY_SECONDS,
@@ -36,8 +36,8 @@ import {
   resetRuntimePairs,
   resolveCccagg,
   type SimPair,
-} from './sim-catalog';
-import { coinList, topList, type CoinListItem, type TopListItem, type TopListKind } from './sim-reference';
+} from './catalog';
+import { coinList, topList, type CoinListItem, type TopListItem, type TopListKind } from './reference';
 import {
   ConversionSeries,
   DirectSeries,
@@ -47,7 +47,7 @@ import {
   type HistoInterval,
   type HistoRow,
   type HistoSeries,
-} from './sim-series';
+} from './series';
 
 export {
   CCCAGG,
@@ -65,7 +65,7 @@ export {
   type SimCoin,
   type SimExchange,
   type SimPair,
-} from './sim-catalog';
+} from './catalog';
 export {
   TOPLIST_DISPLAY_KEYS,
   TOPLIST_RAW_KEYS,
@@ -74,8 +74,8 @@ export {
   type CoinListItem,
   type TopListItem,
   type TopListKind,
-} from './sim-reference';
-export { HISTO_ROW_KEYS, INTERVAL_SECONDS, isZeroRow, zeroRow, type HistoInterval, type HistoRow } from './sim-series';
+} from './reference';
+export { HISTO_ROW_KEYS, INTERVAL_SECONDS, isZeroRow, zeroRow, type HistoInterval, type HistoRow } from './series';
 
 // -------------------------------------------------------------------------------------------------
 // Constants

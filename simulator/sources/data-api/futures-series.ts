@@ -11,10 +11,10 @@
  * without updates (~4-5% of minutes, a few hours in a thousand, no days) are flat at the previous
  * close with a zero count. The period containing "now" only reflects the messages up to "now".
  */
-import { hashString, logPath, uniformAt, valueNoise } from '../../../simulator/random';
-import { simAsset, type SimInstrument } from './sim-catalog';
-import { futuresMarketActivity, type FuturesInstrument } from './sim-futures-catalog';
-import { INTERVAL_SECONDS, SpotSeries, type SimCandle, type SimInterval } from './sim-series';
+import { hashString, logPath, uniformAt, valueNoise } from '../../random';
+import { simAsset, type SimInstrument } from './catalog';
+import { futuresMarketActivity, type FuturesInstrument } from './futures-catalog';
+import { INTERVAL_SECONDS, SpotSeries, type SimCandle, type SimInterval } from './series';
 
 /** Rounds to `digits` significant digits (at most 12 decimals). */
 export function roundSig(x: number, digits: number): number {

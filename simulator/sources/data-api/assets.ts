@@ -10,12 +10,12 @@
  * D. Assets appear from their launch day on. LIST item keys follow the order of the documented
  * example (S2); values the simulator does not model are null.
  */
-import type { SimRequest, SimResponse } from '../../../simulator/types';
-import { hashString, uniformAt, unit } from '../../../simulator/random';
-import { knownAssets, type SimAsset } from './sim-catalog';
-import { roundSig } from './sim-futures-series';
-import { assetNotFound, invalidParameter, missingParameter, okResponse, parseIntParam, type Parsed } from './sim-http';
-import { assetUsdPrice } from './sim-series';
+import type { SimRequest, SimResponse } from '../../types';
+import { hashString, uniformAt, unit } from '../../random';
+import { knownAssets, type SimAsset } from './catalog';
+import { roundSig } from './futures-series';
+import { assetNotFound, invalidParameter, missingParameter, okResponse, parseIntParam, type Parsed } from './http';
+import { assetUsdPrice } from './series';
 
 const DAY = 86_400;
 const YEAR = 365.25 * DAY;

@@ -4,9 +4,9 @@
  *
  * The core passes the caller's usage (after counting this call) on the request.
  */
-import type { RateWindow, SimRequest, SimResponse } from '../../../simulator/types';
-import { RATE_WINDOWS } from '../../../simulator/types';
-import { okResponse } from './sim-http';
+import type { RateWindow, SimRequest, SimResponse } from '../../types';
+import { RATE_WINDOWS } from '../../types';
+import { okResponse } from './http';
 
 /** Usage after the current call, as the core counted it. */
 function currentUsage(req: SimRequest): { used: Record<RateWindow, number>; max: Record<RateWindow, number> } {

@@ -5,8 +5,8 @@
  * trading"), the trading-end ceiling (retired and expired instruments), `fill`, `groups` and the
  * row faults. Each dataset plugs in its lookup and its row generator.
  */
-import type { SimRequest, SimResponse } from '../../../simulator/types';
-import { applyRowFault, type RowFaultProfile } from './sim-faults';
+import type { SimRequest, SimResponse } from '../../types';
+import { applyRowFault, type RowFaultProfile } from './faults';
 import {
   groupBits,
   invalidParameter,
@@ -16,8 +16,8 @@ import {
   parseBoolParam,
   parseGroups,
   parseIntParam,
-} from './sim-http';
-import { INTERVAL_SECONDS, type SimInterval } from './sim-series';
+} from './http';
+import { INTERVAL_SECONDS, type SimInterval } from './series';
 
 export type WireUnit = 'MINUTE' | 'HOUR' | 'DAY';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BAD_ROW_KINDS, type BadRowKind } from '../../../simulator/types';
-import { findFuturesInstrument, futuresListingTimestamp, listFuturesInstruments } from './sim-futures-catalog';
-import { startDataApiServer, type DataApiTestServer, type ErrorEnvelope } from './sim-testkit';
+import { BAD_ROW_KINDS, type BadRowKind } from '../../types';
+import { findFuturesInstrument, futuresListingTimestamp, listFuturesInstruments } from './futures-catalog';
+import { startDataApiServer, type DataApiTestServer, type ErrorEnvelope } from './testkit';
 import {
   BAD_ROW_FIELDS,
   DRIFT_MISSING_FIELD_KEYS,
@@ -23,7 +23,7 @@ import {
   type HistoricalDataset,
   type OpenInterestWire,
   type SimInterval,
-} from './simulator';
+} from '.';
 
 /** A fixed "now": 2023-11-14T22:13:20Z, 20 s into its minute. */
 const NOW = 1_700_000_000;

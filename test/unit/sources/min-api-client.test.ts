@@ -11,14 +11,20 @@ import {
   ResponseSchemaError,
   SourceRequestError,
   SourceUnavailableError,
-} from '../../errors';
-import { OPEN_GATE, type RateGate } from '../../rate-gate';
-import { Secret } from '../../secret';
+} from '../../../activities/errors';
+import { OPEN_GATE, type RateGate } from '../../../activities/rate-gate';
+import { Secret } from '../../../activities/secret';
 import type { Interval } from '../../../workflows/contracts/series';
-import type { FetchContext, Page, PageRequest, ReferenceDatasetSpec, ReferencePage } from '../types';
-import type { MinApiConfig } from './config';
-import { histoOhlcv } from './histo';
-import { minApiSource } from './index';
+import type {
+  FetchContext,
+  Page,
+  PageRequest,
+  ReferenceDatasetSpec,
+  ReferencePage,
+} from '../../../activities/sources/types';
+import type { MinApiConfig } from '../../../activities/sources/min-api/config';
+import { histoOhlcv } from '../../../activities/sources/min-api/histo';
+import { minApiSource } from '../../../activities/sources/min-api/index';
 import {
   expectedCoinList,
   expectedExchanges,
@@ -28,7 +34,7 @@ import {
   minApiSimulator,
   pairStart,
   type HistoRow,
-} from './simulator';
+} from '../../../simulator/sources/min-api';
 
 let sim: RunningSimulator;
 let control: SimulatorControl;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SimulatorControl } from '../../../simulator/control-client';
-import { startSimulator, type RunningSimulator } from '../../../simulator/server';
+import { SimulatorControl } from '../../control-client';
+import { startSimulator, type RunningSimulator } from '../../server';
 import {
   CCCAGG,
   DRIFT_MISSING_FIELD_KEY,
@@ -25,7 +25,7 @@ import {
   type HistoInterval,
   type HistoRow,
   type TopListItem,
-} from './simulator';
+} from '.';
 
 /** A fixed "now": 2023-11-14T22:13:20Z, 20 s into its minute. */
 const NOW = 1_700_000_000;
@@ -52,7 +52,10 @@ beforeEach(async () => {
 });
 
 function fixture(name: string): unknown {
-  return JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));
+  // The real API's recorded answers live with the production source; the twin must match them.
+  return JSON.parse(
+    readFileSync(new URL(`../../../activities/sources/min-api/fixtures/${name}`, import.meta.url), 'utf8'),
+  );
 }
 
 interface Res {

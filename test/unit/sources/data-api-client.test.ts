@@ -5,13 +5,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../../simulator/server';
 import { SimulatorControl } from '../../../simulator/control-client';
-import { SourceAuthError, SourceRequestError, SourceUnavailableError } from '../../errors';
-import { OPEN_GATE } from '../../rate-gate';
-import { Secret } from '../../secret';
-import type { PageRequest } from '../types';
-import type { DataApiConfig } from './config';
-import { dataApiSimulator, expectedSpotCandles } from './simulator';
-import { spotOhlcv } from './ohlcv';
+import { SourceAuthError, SourceRequestError, SourceUnavailableError } from '../../../activities/errors';
+import { OPEN_GATE } from '../../../activities/rate-gate';
+import { Secret } from '../../../activities/secret';
+import type { PageRequest } from '../../../activities/sources/types';
+import type { DataApiConfig } from '../../../activities/sources/data-api/config';
+import { dataApiSimulator, expectedSpotCandles } from '../../../simulator/sources/data-api';
+import { spotOhlcv } from '../../../activities/sources/data-api/ohlcv';
 
 let sim: RunningSimulator;
 let control: SimulatorControl;

@@ -3,7 +3,7 @@
  * `drift-missing-field`, `bad-row`), one profile per dataset. Each profile names the fields it
  * touches, so tests and clients can check exactly what a fault did.
  */
-import type { ActiveFault, BadRowKind } from '../../../simulator/types';
+import type { ActiveFault, BadRowKind } from '../../types';
 
 /** The historical datasets the simulator serves. */
 export type HistoricalDataset = 'spot-ohlcv' | 'futures-ohlcv' | 'open-interest' | 'funding-rate';

@@ -15,8 +15,8 @@
  *   the expiry (dated futures); the historical routes serve no period after the last trade.
  * - TOTAL_* counters are closed-form estimates [inferred], not sums of served rows.
  */
-import type { SimRequest, SimResponse } from '../../../simulator/types';
-import { hashString, unit } from '../../../simulator/random';
+import type { SimRequest, SimResponse } from '../../types';
+import { hashString, unit } from '../../random';
 import {
   isSimMarket,
   listInstruments,
@@ -24,7 +24,7 @@ import {
   spotInstrumentStatus,
   type InstrumentStatus,
   type SimInstrument,
-} from './sim-catalog';
+} from './catalog';
 import {
   FUTURES_MARKETS,
   futuresInstrumentStatus,
@@ -33,8 +33,8 @@ import {
   isFuturesMarket,
   listFuturesInstruments,
   type FuturesInstrument,
-} from './sim-futures-catalog';
-import { FundingRateSeries, FuturesTradeSeries, OpenInterestSeries } from './sim-futures-series';
+} from './futures-catalog';
+import { FundingRateSeries, FuturesTradeSeries, OpenInterestSeries } from './futures-series';
 import {
   instrumentsNotFound,
   instrumentsNotFoundMessage,
@@ -44,8 +44,8 @@ import {
   okResponse,
   parseListParam,
   type MarketKind,
-} from './sim-http';
-import { SpotSeries } from './sim-series';
+} from './http';
+import { SpotSeries } from './series';
 
 /** Values `instrument_status` accepts (current docs). */
 export const INSTRUMENT_STATUSES = [

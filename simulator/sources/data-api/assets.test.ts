@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startDataApiServer, type DataApiTestServer, type ErrorEnvelope } from './sim-testkit';
-import { expectedAssetMetadata, expectedTopList, type TopListOptions } from './simulator';
+import { startDataApiServer, type DataApiTestServer, type ErrorEnvelope } from './testkit';
+import { expectedAssetMetadata, expectedTopList, type TopListOptions } from '.';
 
 /** A fixed "now": 2023-11-14T22:13:20Z. */
 const NOW = 1_700_000_000;

@@ -2,9 +2,9 @@
  * Test helpers for the Data API simulator tests: a real HTTP simulator with only the Data API
  * mounted, and small fetch wrappers. Used by `simulator.test.ts` and `sim-*.test.ts`.
  */
-import { SimulatorControl } from '../../../simulator/control-client';
-import { startSimulator, type RunningSimulator } from '../../../simulator/server';
-import { dataApiSimulator } from './simulator';
+import { SimulatorControl } from '../../control-client';
+import { startSimulator, type RunningSimulator } from '../../server';
+import { dataApiSimulator } from '.';
 
 export interface HttpResult {
   readonly status: number;

@@ -6,8 +6,8 @@
  * Wording marked "[inferred]" is not documented; the documented parts are cited in
  * api-wire-reference.md §3.8/§3.9.
  */
-import type { RateUsage, SimResponse } from '../../../simulator/types';
-import { RATE_WINDOWS, RATE_WINDOW_SECONDS } from '../../../simulator/types';
+import type { RateUsage, SimResponse } from '../../types';
+import { RATE_WINDOWS, RATE_WINDOW_SECONDS } from '../../types';
 
 export const JSON_HEADERS = { 'Content-Type': 'application/json; charset=UTF-8' } as const;
 

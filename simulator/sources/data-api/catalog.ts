@@ -4,8 +4,8 @@
  * tables plus hashes, so every process sees the same universe; instruments can also be listed at
  * runtime (control API) to simulate "the exchange starts listing a new pair".
  */
-import { hashString, unit } from '../../../simulator/random';
-import { InstrumentRegistry } from './sim-registry';
+import { hashString, unit } from '../../random';
+import { InstrumentRegistry } from './registry';
 
 const DAY = 86_400;
 

@@ -2,9 +2,9 @@
  * Spot OHLCV (`/spot/v1/historical/{days,hours,minutes}`, row TYPE "954"): wire rows, the route
  * plug-in for the shared historical pipeline, and the expected-rows generator.
  */
-import type { SimRequest, SimResponse } from '../../../simulator/types';
-import { findInstrument, isSimMarket, type SimInstrument } from './sim-catalog';
-import { ROW_FAULT_PROFILES } from './sim-faults';
+import type { SimRequest, SimResponse } from '../../types';
+import { findInstrument, isSimMarket, type SimInstrument } from './catalog';
+import { ROW_FAULT_PROFILES } from './faults';
 import {
   expectedRows,
   HISTORICAL_DEFAULT_LIMIT,
@@ -15,9 +15,9 @@ import {
   type ExpectedRowsOptions,
   type HistoricalDatasetRoute,
   type SeriesBounds,
-} from './sim-historical';
-import { instrumentNotFound, marketNotFound } from './sim-http';
-import { SpotSeries, type SimCandle, type SimInterval } from './sim-series';
+} from './historical';
+import { instrumentNotFound, marketNotFound } from './http';
+import { SpotSeries, type SimCandle, type SimInterval } from './series';
 
 export type SpotUnit = 'MINUTE' | 'HOUR' | 'DAY';
 

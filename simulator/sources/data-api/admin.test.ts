@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startDataApiServer, type DataApiTestServer, type ErrorEnvelope } from './sim-testkit';
+import { startDataApiServer, type DataApiTestServer, type ErrorEnvelope } from './testkit';
 
 /** A fixed "now": 2023-11-14T22:13:20Z, 20 s into its minute. */
 const NOW = 1_700_000_000;

@@ -6,13 +6,13 @@
  * `X-RateLimit-*-All` headers.
  *
  * Routes (GET):
- *   /spot/v1/historical/{days,hours,minutes}                       spot OHLCV (TYPE 954)     sim-spot.ts
- *   /futures/v1/historical/{days,hours,minutes}                    futures OHLCV (914)       sim-futures.ts
+ *   /spot/v1/historical/{days,hours,minutes}                       spot OHLCV (TYPE 954)     spot.ts
+ *   /futures/v1/historical/{days,hours,minutes}                    futures OHLCV (914)       futures.ts
  *   /futures/v1/historical/open-interest/{days,hours,minutes}      open interest (944)
  *   /futures/v1/historical/funding-rate/{days,hours,minutes}       funding rate (934)
- *   /{spot,futures}/v1/markets[/instruments]                       reference (602/612, 604/614) sim-reference.ts
- *   /asset/v1/top/list, /asset/v1/metadata                         assets (162)              sim-assets.ts
- *   /admin/v2/rate/limit                                           rate-limit status (3000)  sim-admin.ts
+ *   /{spot,futures}/v1/markets[/instruments]                       reference (602/612, 604/614) reference.ts
+ *   /asset/v1/top/list, /asset/v1/metadata                         assets (162)              assets.ts
+ *   /admin/v2/rate/limit                                           rate-limit status (3000)  admin.ts
  *
  * Control routes (`/__sim/data-api/...`):
  *   GET|PUT /config                      { requireKey?, validKeys? }
@@ -23,18 +23,18 @@
  * Behaviour that is inferred rather than documented is marked "[inferred]" where it is implemented.
  */
 import { z } from 'zod';
-import type { RateLimits, SimControlContext, SimRequest, SimResponse, SourceSimulator } from '../../../simulator/types';
-import { rateLimitRoute } from './sim-admin';
-import { assetMetadataRoute, topListRoute } from './sim-assets';
-import { addRuntimeInstrument, isSimMarket, listInstruments, resetRuntimeInstruments } from './sim-catalog';
+import type { RateLimits, SimControlContext, SimRequest, SimResponse, SourceSimulator } from '../../types';
+import { rateLimitRoute } from './admin';
+import { assetMetadataRoute, topListRoute } from './assets';
+import { addRuntimeInstrument, isSimMarket, listInstruments, resetRuntimeInstruments } from './catalog';
 import {
   addRuntimeFuturesInstrument,
   isFuturesMarket,
   listFuturesInstruments,
   resetRuntimeFuturesInstruments,
-} from './sim-futures-catalog';
-import { futuresHistorical } from './sim-futures';
-import { ROUTE_INTERVAL } from './sim-historical';
+} from './futures-catalog';
+import { futuresHistorical } from './futures';
+import { ROUTE_INTERVAL } from './historical';
 import {
   dataApiRateLimitHeaders,
   hardBlocked,
@@ -45,11 +45,11 @@ import {
   serverError,
   temporarilyBanned,
   unauthorized,
-} from './sim-http';
-import { instrumentsRoute, marketsRoute } from './sim-reference';
-import { spotHistorical } from './sim-spot';
+} from './http';
+import { instrumentsRoute, marketsRoute } from './reference';
+import { spotHistorical } from './spot';
 
-export { INTERVAL_SECONDS, type SimInterval } from './sim-series';
+export { INTERVAL_SECONDS, type SimInterval } from './series';
 export {
   dataApiRateLimitHeaders,
   errorResponse,
@@ -70,7 +70,7 @@ export {
   instrumentHasNoData,
   instrumentsNotFound,
   type MarketKind,
-} from './sim-http';
+} from './http';
 export {
   expectedSpotCandles,
   listingTimestamp,
@@ -83,7 +83,7 @@ export {
   type SpotCandleWire,
   type SpotGroup,
   type SpotUnit,
-} from './sim-spot';
+} from './spot';
 export {
   expectedFundingRates,
   expectedFuturesCandles,
@@ -106,7 +106,7 @@ export {
   type FuturesGroup,
   type OpenInterestGroup,
   type OpenInterestWire,
-} from './sim-futures';
+} from './futures';
 export {
   findFuturesInstrument,
   FUTURES_MARKETS,
@@ -118,14 +118,14 @@ export {
   type DenominationType,
   type FuturesInstrument,
   type FuturesMarket,
-} from './sim-futures-catalog';
+} from './futures-catalog';
 export {
   DEFAULT_INSTRUMENT_STATUSES,
   expectedInstruments,
   expectedMarkets,
   INSTRUMENT_STATUSES,
   type InstrumentStatusFilter,
-} from './sim-reference';
+} from './reference';
 export {
   ASSET_TYPES,
   expectedAssetMetadata,
@@ -140,14 +140,14 @@ export {
   type AssetType,
   type TopListOptions,
   type TopListSortField,
-} from './sim-assets';
+} from './assets';
 export {
   BAD_ROW_FIELDS,
   DRIFT_MISSING_FIELD_KEYS,
   DRIFT_NEW_FIELD_KEYS,
   ROW_FAULT_PROFILES,
   type HistoricalDataset,
-} from './sim-faults';
+} from './faults';
 
 // -------------------------------------------------------------------------------------------------
 // Constants

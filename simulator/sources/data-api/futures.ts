@@ -5,13 +5,8 @@
  * - `/futures/v1/historical/funding-rate/{days,hours,minutes}` — TYPE "934";
  * with their expected-rows generators. Key orders follow api-wire-reference §3.3/§3.4.
  */
-import type { SimRequest, SimResponse } from '../../../simulator/types';
-import {
-  findFuturesInstrument,
-  futuresTradingEnd,
-  isFuturesMarket,
-  type FuturesInstrument,
-} from './sim-futures-catalog';
+import type { SimRequest, SimResponse } from '../../types';
+import { findFuturesInstrument, futuresTradingEnd, isFuturesMarket, type FuturesInstrument } from './futures-catalog';
 import {
   FundingRateSeries,
   FuturesTradeSeries,
@@ -19,8 +14,8 @@ import {
   type MessagePeriod,
   type MessagePoint,
   type OpenInterestValue,
-} from './sim-futures-series';
-import { ROW_FAULT_PROFILES, type HistoricalDataset, type RowFaultProfile } from './sim-faults';
+} from './futures-series';
+import { ROW_FAULT_PROFILES, type HistoricalDataset, type RowFaultProfile } from './faults';
 import {
   expectedRows,
   serveHistorical,
@@ -30,9 +25,9 @@ import {
   type HistoricalDatasetRoute,
   type SeriesBounds,
   type WireUnit,
-} from './sim-historical';
-import { instrumentHasNoData, instrumentNotFound, marketNotFound } from './sim-http';
-import type { SimCandle, SimInterval } from './sim-series';
+} from './historical';
+import { instrumentHasNoData, instrumentNotFound, marketNotFound } from './http';
+import type { SimCandle, SimInterval } from './series';
 
 // -------------------------------------------------------------------------------------------------
 // Shared mapping fields
