@@ -95,8 +95,11 @@ export class InvalidInputError extends IngestError {
 
 /** Boot-time configuration problem. Never crosses Temporal: the process prints it and exits 1. */
 export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  constructor(
+    readonly problems: readonly string[],
+    heading = 'invalid configuration',
+  ) {
+    super(`${heading}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
 }

@@ -4,7 +4,7 @@
  * backfill again attaches to the open run).
  */
 import type { Command } from 'commander';
-import { backfillStartSpec, type BackfillRequest } from '../stack/jobs';
+import { backfillStartSpec, type BackfillRequest } from '../client/backfill';
 import { checkDataset, checkInstant, checkInt, checkInterval, checkRequired, checkSource } from './args';
 import type { CliContext } from './context';
 import { Problems } from './errors';

@@ -5,94 +5,21 @@
  * schedules the config no longer asks for. A schedule's pause survives an update.
  */
 import type { Command } from 'commander';
-import { ScheduleNotFoundError, type Client, type ScheduleDescription } from '@temporalio/client';
+import type { Client, ScheduleDescription } from '@temporalio/client';
+import {
+  applySchedules,
+  applySummary,
+  describeSchedule,
+  managedScheduleIds,
+  type ApplyAction,
+  type ApplyRow,
+} from '../client/schedules';
 import { SCHEDULE_IDS } from '../workflows/contracts/ids';
 import type { CliContext } from './context';
 import { NotFoundError, UsageError } from './errors';
 import { formatDuration, formatInstant, table } from './output';
-import { desiredSchedules, recordedHash, toScheduleOptions, type DesiredSchedule } from './schedule-plan';
+import { desiredSchedules } from '../client/schedule-plan';
 import { loadUniverseConfigFile } from './universe';
-
-export type ApplyAction = 'created' | 'updated' | 'unchanged' | 'deleted';
-
-export interface ApplyRow {
-  readonly id: string;
-  readonly action: ApplyAction;
-  /** Next run (undefined for deleted, or not yet known in a dry run); 'paused' when paused. */
-  readonly next?: Date | 'paused';
-}
-
-/** `crypto-ingest/…` schedule IDs on the server (the list is eventually consistent: a schedule created a moment ago may be missing). */
-export async function managedScheduleIds(client: Client): Promise<string[]> {
-  const ids: string[] = [];
-  for await (const s of client.schedule.list())
-    if (s.scheduleId.startsWith(SCHEDULE_IDS.prefix)) ids.push(s.scheduleId);
-  return ids.sort();
-}
-
-async function describeOrUndefined(client: Client, id: string): Promise<ScheduleDescription | undefined> {
-  try {
-    return await client.schedule.getHandle(id).describe();
-  } catch (err) {
-    if (err instanceof ScheduleNotFoundError) return undefined;
-    throw err;
-  }
-}
-
-function nextOf(d: ScheduleDescription): Date | 'paused' | undefined {
-  return d.state.paused ? 'paused' : d.info.nextActionTimes[0];
-}
-
-/** Create / update / leave / delete so the server holds exactly the desired schedules. */
-export async function applySchedules(
-  client: Client,
-  desired: readonly DesiredSchedule[],
-  o: { dryRun?: boolean } = {},
-): Promise<ApplyRow[]> {
-  const rows: ApplyRow[] = [];
-  const wanted = new Set(desired.map((d) => d.id));
-  const existing = await managedScheduleIds(client);
-  for (const d of desired) {
-    const handle = client.schedule.getHandle(d.id);
-    const current = await describeOrUndefined(client, d.id);
-    if (!current) {
-      if (o.dryRun) {
-        rows.push({ id: d.id, action: 'created' });
-        continue;
-      }
-      await client.schedule.create(toScheduleOptions(d));
-    } else if (recordedHash(current) !== d.hash) {
-      if (!o.dryRun) {
-        const { scheduleId: _id, memo: _memo, state: _state, ...rest } = toScheduleOptions(d);
-        await handle.update((prev) => ({
-          ...rest,
-          state: {
-            paused: prev.state.paused,
-            ...(prev.state.note !== undefined ? { note: prev.state.note } : {}),
-            ...(prev.state.remainingActions !== undefined ? { remainingActions: prev.state.remainingActions } : {}),
-          },
-        }));
-      }
-    } else {
-      rows.push({ id: d.id, action: 'unchanged', next: nextOf(current) });
-      continue;
-    }
-    const after = o.dryRun ? current : await describeOrUndefined(client, d.id);
-    rows.push({ id: d.id, action: current ? 'updated' : 'created', next: after ? nextOf(after) : undefined });
-  }
-  for (const id of existing) {
-    if (wanted.has(id)) continue;
-    if (!o.dryRun) {
-      try {
-        await client.schedule.getHandle(id).delete();
-      } catch (err) {
-        if (!(err instanceof ScheduleNotFoundError)) throw err;
-      }
-    }
-    rows.push({ id, action: 'deleted' });
-  }
-  return rows;
-}
 
 export function formatApply(rows: readonly ApplyRow[], dryRun: boolean): string[] {
   const verb = (a: ApplyAction) =>
@@ -104,10 +31,7 @@ export function formatApply(rows: readonly ApplyRow[], dryRun: boolean): string[
     [{ header: 'SCHEDULE' }, { header: 'ACTION' }, { header: 'NEXT RUN' }],
     rows.map((r) => [r.id, verb(r.action), next(r)]),
   );
-  const count = (a: ApplyAction) => rows.filter((r) => r.action === a).length;
-  lines.push(
-    `${dryRun ? 'dry run, nothing changed: ' : ''}${count('created')} ${dryRun ? 'to create' : 'created'}, ${count('updated')} ${dryRun ? 'to update' : 'updated'}, ${count('unchanged')} unchanged, ${count('deleted')} ${dryRun ? 'to delete' : 'deleted'}`,
-  );
+  lines.push(applySummary(rows, dryRun));
   return lines;
 }
 
@@ -130,7 +54,7 @@ async function targets(client: Client, ids: string[], all: boolean | undefined):
   if (all) return managedScheduleIds(client);
   const full = [...new Set(ids.map(fullScheduleId))];
   const missing: string[] = [];
-  for (const id of full) if (!(await describeOrUndefined(client, id))) missing.push(id);
+  for (const id of full) if (!(await describeSchedule(client, id))) missing.push(id);
   if (missing.length > 0) {
     const known = await managedScheduleIds(client);
     throw new NotFoundError(
@@ -175,7 +99,7 @@ export function registerSchedules(program: Command, ctx: CliContext): void {
       }
       const rows: string[][] = [];
       for (const id of ids) {
-        const d = await describeOrUndefined(client, id);
+        const d = await describeSchedule(client, id);
         if (!d) continue;
         const last = d.info.recentActions.at(-1);
         rows.push([

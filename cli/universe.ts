@@ -12,7 +12,7 @@ import { checkInstant, checkInt, checkSeriesFilter } from './args';
 import type { CliContext } from './context';
 import { Problems, UsageError } from './errors';
 import { formatInstant } from './output';
-import { universeInputConfig } from './schedule-plan';
+import { universeInputConfig } from '../client/schedule-plan';
 import { runStart } from './start';
 
 /** Read and validate a universe config file; every problem at once (`UsageError`). */

@@ -2,23 +2,13 @@
  * Shared plumbing of the stack entrypoints: print operator errors as one message (no stack
  * trace for a taken port or a missing tool), and stop the stack once on Ctrl-C.
  */
-import { StackError } from './processes';
 import { ConfigError } from '../activities/errors';
+import { runMain as runEntrypoint } from '../workers/run-main';
+import { StackError } from './processes';
 
-/** Run an entrypoint: known operator errors print as a message and exit 1. */
+/** Run a stack entrypoint: a `StackError` or `ConfigError` prints as a message and exits 1. */
 export function runMain(name: string, main: () => Promise<number | void>): void {
-  main()
-    .then((code) => process.exit(code ?? 0))
-    .catch((err: unknown) => {
-      if (err instanceof StackError || err instanceof ConfigError) {
-        console.error(`${name}: ${err.message}`);
-      } else {
-        console.error(
-          `${name}: unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
-        );
-      }
-      process.exit(1);
-    });
+  runEntrypoint(name, main, [StackError, ConfigError]);
 }
 
 /** Resolves on the first SIGINT/SIGTERM. */

@@ -11,17 +11,9 @@ import { DEFAULT_TASK_QUEUE } from '../workflows/contracts/task-queues';
 import { consoleStackLog, runMain } from './cli-support';
 import { startStack } from './index';
 import { REPO_ROOT, sleep } from './processes';
-import {
-  countStoredRows,
-  demoBackfills,
-  demoReferences,
-  describeReference,
-  label,
-  readProgress,
-  refreshReferences,
-  shortProgress,
-  startBackfill,
-} from './jobs';
+import { readProgress, startBackfill } from '../client/backfill';
+import { refreshReferences } from '../client/reference';
+import { countStoredRows, demoBackfills, demoReferences, describeReference, label, shortProgress } from './jobs';
 
 async function main(): Promise<number> {
   const started = Date.now();

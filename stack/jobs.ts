@@ -1,85 +1,16 @@
 /**
- * Starting backfills and watching them, for the embedded default (`npm start`, `npm run demo`)
- * and the CLI: business-key workflow IDs (starting the same backfill again attaches to it),
- * progress read from each workflow's `progress` query.
+ * The embedded default's jobs and how it shows them (`npm start`, `npm run demo`): the demo's
+ * series and reference snapshots, one-line descriptions of backfill progress, sync ticks and
+ * snapshots, and the rows stored for a request. Starting and querying is `client/`'s.
  */
-import type { Client, WorkflowHandle } from '@temporalio/client';
 import type pg from 'pg';
 import { findSource } from '../activities/sources/index';
-import type { BackfillProgress, BackfillSeriesInput } from '../workflows/contracts/backfill';
-import { progressQuery } from '../workflows/contracts/backfill';
-import { backfillWorkflowId, canonicalTime, referenceWorkflowId } from '../workflows/contracts/ids';
+import type { BackfillRequest } from '../client/backfill';
+import type { BackfillProgress } from '../workflows/contracts/backfill';
+import { canonicalTime } from '../workflows/contracts/ids';
 import type { SyncDatasetProgress } from '../workflows/contracts/operations';
-import type { RefreshReferenceProgress } from '../workflows/contracts/reference';
-import { alignDown, alignUp, type Interval, type SeriesKey } from '../workflows/contracts/series';
-import type { backfillSeries } from '../workflows/backfill-series';
-import type { refreshReference } from '../workflows/refresh-reference';
-import { startOrAttach, type StartSpec } from '../cli/start';
-
-export interface BackfillRequest extends SeriesKey {
-  /** ISO-8601; floored to the interval. */
-  readonly from: string;
-  /** ISO-8601 (exclusive); ceiled to the interval. */
-  readonly to: string;
-  readonly options?: BackfillSeriesInput['options'];
-}
-
-export interface StartedBackfill {
-  readonly request: BackfillRequest;
-  readonly workflowId: string;
-  /** False when a run with this business key was already open (we attached to it). */
-  readonly started: boolean;
-  readonly handle: WorkflowHandle<typeof backfillSeries>;
-}
-
-const toSec = (iso: string) => Math.floor(Date.parse(iso) / 1000);
-
-/** The workflow ID a backfill request maps to (aligned exactly as the workflow will align it). */
-export function workflowIdFor(r: BackfillRequest): string {
-  return backfillWorkflowId(r, alignDown(toSec(r.from), r.interval), alignUp(toSec(r.to), r.interval));
-}
-
-/** How a backfill request is started: its business-key ID, input, summary and search attributes. */
-export function backfillStartSpec(r: BackfillRequest, taskQueue: string): StartSpec {
-  const input: BackfillSeriesInput = {
-    source: r.source,
-    dataset: r.dataset,
-    market: r.market,
-    instrument: r.instrument,
-    interval: r.interval,
-    from: r.from,
-    to: r.to,
-    ...(r.options ? { options: r.options } : {}),
-  };
-  return {
-    workflowType: 'backfillSeries',
-    workflowId: workflowIdFor(r),
-    taskQueue,
-    args: [input],
-    // Set at start too, so a backfill still waiting for a worker is already listed by kind and series.
-    searchAttributes: {
-      source: r.source,
-      dataset: r.dataset,
-      market: r.market,
-      instrument: r.instrument,
-      interval: r.interval,
-      kind: 'backfill',
-    },
-    summary: `Backfill ${r.source}/${r.dataset} ${r.market} ${r.instrument} ${r.interval} ${r.from} → ${r.to}`,
-  };
-}
-
-/** Start a backfill, or attach to the open run with the same business key. */
-export async function startBackfill(client: Client, taskQueue: string, r: BackfillRequest): Promise<StartedBackfill> {
-  const spec = backfillStartSpec(r, taskQueue);
-  const { started, handle } = await startOrAttach(client, spec);
-  return {
-    request: r,
-    workflowId: spec.workflowId,
-    started,
-    handle: handle as WorkflowHandle<typeof backfillSeries>,
-  };
-}
+import type { RefreshReferenceInput, RefreshReferenceProgress } from '../workflows/contracts/reference';
+import { alignDown, type Interval, type SeriesKey } from '../workflows/contracts/series';
 
 export function label(r: SeriesKey): string {
   return `${r.dataset} ${r.market} ${r.instrument} ${r.interval}`;
@@ -124,15 +55,6 @@ export function shortProgress(p: BackfillProgress | undefined): string {
   return p.status === 'planning' ? 'planning' : `${p.percent}%`;
 }
 
-/** Query progress; undefined while no worker has picked the workflow up yet. */
-export async function readProgress(b: StartedBackfill): Promise<BackfillProgress | undefined> {
-  try {
-    return await b.handle.query(progressQuery);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The embedded default's series: a few per dataset, with ranges ending at the start of today
  * (UTC) so their IDs are stable within a day.
@@ -169,7 +91,7 @@ export function demoBackfills(now = Date.now()): BackfillRequest[] {
 }
 
 /** Reference snapshots the embedded default takes first (instruments give backfills their floor). */
-export function demoReferences(): Array<{ source: string; dataset: string; params: Record<string, unknown> }> {
+export function demoReferences(): RefreshReferenceInput[] {
   return [
     {
       source: 'data-api',
@@ -181,29 +103,6 @@ export function demoReferences(): Array<{ source: string; dataset: string; param
     { source: 'min-api', dataset: 'exchanges', params: {} },
     { source: 'min-api', dataset: 'top-list', params: { list: 'mktcapfull' } },
   ];
-}
-
-/** Start (or attach to) today's snapshot of each reference dataset and wait for them. */
-export async function refreshReferences(
-  client: Client,
-  taskQueue: string,
-  refs: ReturnType<typeof demoReferences>,
-): Promise<Array<{ workflowId: string; result: RefreshReferenceProgress }>> {
-  const day = new Date().toISOString().slice(0, 10);
-  return Promise.all(
-    refs.map(async (r) => {
-      const workflowId = referenceWorkflowId(r.source, r.dataset, day);
-      const input: Parameters<typeof refreshReference>[0] = r;
-      await startOrAttach(client, {
-        workflowType: 'refreshReference',
-        workflowId,
-        taskQueue,
-        args: [input],
-        summary: `Reference snapshot ${r.source}/${r.dataset} of ${day}`,
-      });
-      return { workflowId, result: await client.workflow.getHandle<typeof refreshReference>(workflowId).result() };
-    }),
-  );
 }
 
 /** Rows stored for a backfill request's series and range, counted in its dataset's table. */

@@ -19,8 +19,10 @@ import { REPO_ROOT, sleep } from './processes';
 import { ConfigError } from '../activities/errors';
 import { parseUniverseConfig } from '../activities/universe-config';
 import { SCHEDULE_IDS } from '../workflows/contracts/ids';
-import { desiredSchedules } from '../cli/schedule-plan';
-import { applySchedules, formatApply } from '../cli/schedules';
+import { desiredSchedules } from '../client/schedule-plan';
+import { applySchedules, applySummary } from '../client/schedules';
+import { readProgress, startBackfill, type StartedBackfill } from '../client/backfill';
+import { refreshReferences } from '../client/reference';
 import {
   demoBackfills,
   demoReferences,
@@ -29,10 +31,6 @@ import {
   describeProgress,
   describeReference,
   label,
-  readProgress,
-  refreshReferences,
-  startBackfill,
-  type StartedBackfill,
 } from './jobs';
 
 async function main(): Promise<number> {
@@ -163,7 +161,8 @@ async function runUniverse(client: Client): Promise<void> {
   if (!parsed.ok) throw new ConfigError(parsed.problems.map((p) => `${file}: ${p}`));
   const rows = await applySchedules(client, desiredSchedules(parsed.config, DEFAULT_TASK_QUEUE));
   console.log(`\nSchedules from ${path.relative(REPO_ROOT, file)} (crypto-ingest schedules list):`);
-  for (const line of formatApply(rows, false)) console.log(`  ${line}`);
+  for (const r of rows) console.log(`  ${r.action.padEnd(9)} ${r.id}`);
+  console.log(`  ${applySummary(rows, false)}`);
   await client.schedule.getHandle(SCHEDULE_IDS.universe).trigger();
   console.log('  triggered the universe refresh: its series are tracked and backfilled by themselves');
 }

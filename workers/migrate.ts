@@ -3,7 +3,7 @@
  * unless INGEST_MIGRATE=false). Idempotent; safe while workers run.
  */
 import { migrate } from '../activities/db/migrate';
-import { runMain } from '../stack/cli-support';
+import { runMain } from './run-main';
 import { ConfigError } from '../activities/errors';
 
 runMain('npm run migrate', async () => {

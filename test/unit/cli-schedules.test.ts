@@ -5,14 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseUniverseConfig } from '../../activities/universe-config';
-import { UsageError } from '../../cli/errors';
+import { ConfigError } from '../../activities/errors';
 import {
   canonicalJson,
   desiredSchedules,
   recordedHash,
   toScheduleOptions,
   type DesiredSchedule,
-} from '../../cli/schedule-plan';
+} from '../../client/schedule-plan';
 import { formatApply } from '../../cli/schedules';
 import { SCHEDULE_IDS } from '../../workflows/contracts/ids';
 import type { UniverseConfig } from '../../workflows/contracts/operations';
@@ -131,10 +131,11 @@ describe('desiredSchedules', () => {
     });
     try {
       desiredSchedules(c, 'q');
-      throw new Error('expected a UsageError');
+      throw new Error('expected a ConfigError');
     } catch (err) {
-      expect(err).toBeInstanceOf(UsageError);
-      expect((err as UsageError).problems).toEqual([
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).message).toMatch(/^invalid schedule timings:\n {2}- schedules\.universe/);
+      expect((err as ConfigError).problems).toEqual([
         'schedules.universe: offset 1h must be shorter than every 1h',
         'schedules.sync.1d: offset 2h must be shorter than every 1h',
         'schedules.sync.1d: offset 2h must be shorter than every 1h',

@@ -20,7 +20,7 @@ import type {
 } from '../workflows/contracts/operations';
 import { SA } from '../workflows/contracts/search-attributes';
 import { parseDurationMs, type Interval } from '../workflows/contracts/series';
-import { UsageError } from './errors';
+import { ConfigError } from '../activities/errors';
 
 export const MANAGED_BY = 'crypto-ingest';
 
@@ -128,7 +128,7 @@ function timingOf(
 /**
  * The schedules a (validated) config asks for, in a stable order: the universe refresh, one sync
  * per distinct source × dataset × interval of the track rules (sorted by id), the coverage repair.
- * Throws `UsageError` (every problem) for timings Temporal would reject.
+ * Throws `ConfigError` (every problem) for timings Temporal would reject.
  */
 export function desiredSchedules(config: UniverseConfig, taskQueue: string): DesiredSchedule[] {
   const problems: string[] = [];
@@ -196,7 +196,7 @@ export function desiredSchedules(config: UniverseConfig, taskQueue: string): Des
     searchAttributes: { [SA.kind.name]: 'repair' },
   });
 
-  if (problems.length > 0) throw new UsageError(problems, 'invalid schedule timings');
+  if (problems.length > 0) throw new ConfigError(problems, 'invalid schedule timings');
   return out;
 }
 
