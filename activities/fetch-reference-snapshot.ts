@@ -7,7 +7,7 @@
 import { activityInfo, Context, heartbeat } from '@temporalio/activity';
 import type { ReferencePage } from './sources/types';
 import { InvalidInputError } from './errors';
-import { lineageNow } from './ingest-chunk';
+import { lineageNow } from './fetch-range';
 import { pauseFor, type SourcePause } from './rate-gate';
 import { resolveSource, type ActivityDeps } from './runtime';
 import type { RefreshReferenceInput } from '../workflows/contracts/reference';

@@ -4,16 +4,22 @@
  */
 import { createFetchReferenceSnapshot } from './fetch-reference-snapshot';
 import { createIngestChunk } from './ingest-chunk';
-import { createOperationsActivities } from './operations';
 import { createPlanBackfill } from './plan-backfill';
+import { createRepairActivities } from './repair';
 import type { ActivityDeps } from './runtime';
+import { createSyncActivities } from './sync';
+import { createUniverseActivities } from './universe';
+import { createUniverseBackfillActivities } from './universe-backfill';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     planBackfill: createPlanBackfill(deps),
     ingestChunk: createIngestChunk(deps),
     fetchReferenceSnapshot: createFetchReferenceSnapshot(deps),
-    ...createOperationsActivities(deps),
+    ...createUniverseActivities(deps),
+    ...createUniverseBackfillActivities(deps),
+    ...createSyncActivities(deps),
+    ...createRepairActivities(deps),
   };
 }
 
@@ -22,10 +28,3 @@ export type { ActivityDeps, SourceRuntime } from './runtime';
 export type { IngestChunkInput, IngestChunkResult } from './ingest-chunk';
 export type { PlanResult } from './plan-backfill';
 export type { RefreshReferenceResult } from './fetch-reference-snapshot';
-export type {
-  GapFindResult,
-  RepairRangeResult,
-  ResolveUniverseResult,
-  SeriesPage,
-  SyncBatchResult,
-} from './operations';

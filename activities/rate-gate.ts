@@ -11,6 +11,7 @@
 import type pg from 'pg';
 import { RATE_WINDOW_SECONDS, RATE_WINDOWS, type RateLimits } from './rate-limits';
 import { canonicalTime } from '../workflows/contracts/ids';
+import { PgPauseStore, type PauseStore } from './db/pause-store';
 import { classifyDatabaseError, RateLimitedError } from './errors';
 
 export interface RateGate {
@@ -98,9 +99,11 @@ export class PgRateGate implements RateGate {
   readonly #windows: number[];
   readonly #limits: number[];
   readonly #maxInlineWaitMs: number;
+  readonly #pauses: PauseStore;
 
   constructor(pool: pg.Pool, source: string, limits: RateLimits, options: PgRateGateOptions = {}) {
     this.#pool = pool;
+    this.#pauses = new PgPauseStore(pool);
     this.#source = source;
     const set = RATE_WINDOWS.filter((w) => limits[w] !== undefined);
     this.#windows = set.map((w) => RATE_WINDOW_SECONDS[w]);
@@ -134,30 +137,6 @@ export class PgRateGate implements RateGate {
   }
 
   async pause(seconds: number, reason: string, setBy: string): Promise<void> {
-    await pauseSource(this.#pool, this.#source, seconds, reason, setBy);
-  }
-}
-
-/** Pause a source for `seconds` from now (extends, never shortens, an existing pause). */
-export async function pauseSource(
-  pool: pg.Pool,
-  source: string,
-  seconds: number,
-  reason: string,
-  setBy: string,
-): Promise<void> {
-  try {
-    await pool.query(
-      `INSERT INTO source_pauses AS p (source, paused_until, reason, set_by)
-       VALUES ($1, clock_timestamp() + make_interval(secs => $2), $3, $4)
-       ON CONFLICT (source) DO UPDATE SET
-         paused_until = GREATEST(p.paused_until, EXCLUDED.paused_until),
-         reason = CASE WHEN EXCLUDED.paused_until > p.paused_until THEN EXCLUDED.reason ELSE p.reason END,
-         set_by = CASE WHEN EXCLUDED.paused_until > p.paused_until THEN EXCLUDED.set_by ELSE p.set_by END,
-         set_at = CASE WHEN EXCLUDED.paused_until > p.paused_until THEN now() ELSE p.set_at END`,
-      [source, Math.max(0, seconds), reason, setBy],
-    );
-  } catch (err) {
-    throw classifyDatabaseError(err);
+    await this.#pauses.pause(this.#source, seconds, reason, setBy);
   }
 }

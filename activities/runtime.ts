@@ -6,7 +6,7 @@ import type { RateGate } from './rate-gate';
 import type { IngestStore } from './db/store';
 import type { ReferenceStore } from './db/reference-store';
 import type { CoverageStore } from './db/coverage-store';
-import type { PgUniverseStore } from './db/universe-store';
+import type { UniverseStore } from './db/universe-store';
 import type { DatasetSpec, SourceDefinition } from './sources/types';
 import { InvalidInputError } from './errors';
 
@@ -19,7 +19,7 @@ export interface SourceRuntime {
 export interface ActivityDeps {
   readonly store: IngestStore;
   readonly references: ReferenceStore;
-  readonly universe: PgUniverseStore;
+  readonly universe: UniverseStore;
   readonly coverage: CoverageStore;
   readonly sources: ReadonlyMap<string, SourceRuntime>;
   /** Unix milliseconds; injectable for tests. */

@@ -4,7 +4,7 @@
  * schedules and by `resolveUniverse` before using it.
  */
 import { z } from 'zod';
-import type { UniverseConfig } from '../workflows/contracts/operations';
+import type { UniverseConfig } from '../workflows/contracts/universe';
 import { INTERVALS, parseDurationMs } from '../workflows/contracts/series';
 import { findSource } from './sources/index';
 

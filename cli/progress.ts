@@ -3,12 +3,10 @@
  * are the workflow contracts'; anything unknown prints its status and numeric fields.
  */
 import type { BackfillProgress } from '../workflows/contracts/backfill';
-import type {
-  BackfillUniverseProgress,
-  RefreshUniverseProgress,
-  RepairCoverageProgress,
-  SyncDatasetProgress,
-} from '../workflows/contracts/operations';
+import type { RepairCoverageProgress } from '../workflows/contracts/repair';
+import type { SyncDatasetProgress } from '../workflows/contracts/sync';
+import type { RefreshUniverseProgress } from '../workflows/contracts/universe';
+import type { BackfillUniverseProgress } from '../workflows/contracts/universe-backfill';
 import type { RefreshReferenceProgress } from '../workflows/contracts/reference';
 import { formatCount as n, formatInstant, percentBar } from './output';
 

@@ -3,7 +3,7 @@
  * (`repairCoverage`, ID `repair/manual-<now>`).
  */
 import type { Command } from 'commander';
-import type { RepairCoverageInput } from '../workflows/contracts/operations';
+import type { RepairCoverageInput } from '../workflows/contracts/repair';
 import { checkDay, checkSeriesFilter } from './args';
 import type { CliContext } from './context';
 import { Problems } from './errors';

@@ -4,8 +4,7 @@
  * worker before its next request; running workflows wait on a durable timer (status `paused`).
  */
 import type { Command } from 'commander';
-import type pg from 'pg';
-import { pauseSource } from '../activities/rate-gate';
+import { PgPauseStore, type PauseRow, type PauseStore } from '../activities/db/pause-store';
 import type { SourceDefinition } from '../activities/sources/types';
 import { withoutEmpty } from '../workers/config';
 import { checkDuration, checkSource } from './args';
@@ -14,27 +13,16 @@ import type { Env } from './connect';
 import { Problems } from './errors';
 import { formatDuration, formatInstant, table } from './output';
 
-export interface PauseRow {
-  source: string;
-  pausedUntil: Date;
-  /** Milliseconds left (≤ 0: ended). */
-  remainingMs: number;
-  reason: string;
-  setBy: string;
-  setAt: Date;
-}
-
 /**
  * The budget keys of a source: its id, every `<id>#…` key PostgreSQL knows of (pauses and budget
  * windows, i.e. every API key a worker used), and the key this environment's own API key maps to.
  */
-export async function budgetKeys(pool: pg.Pool, source: SourceDefinition<unknown>, env: Env = {}): Promise<string[]> {
-  const res = await pool.query<{ source: string }>(
-    `SELECT source FROM source_pauses WHERE left(source, length($1) + 1) = $1 || '#'
-     UNION SELECT source FROM rate_budget_windows WHERE left(source, length($1) + 1) = $1 || '#'`,
-    [source.id],
-  );
-  const keys = new Set([source.id, ...res.rows.map((r) => r.source)]);
+export async function budgetKeys(
+  pauses: PauseStore,
+  source: SourceDefinition<unknown>,
+  env: Env = {},
+): Promise<string[]> {
+  const keys = new Set([source.id, ...(await pauses.keyedBudgets(source.id))]);
   // As the worker reads its environment (empty values are unset), so the fingerprint matches.
   const parsed = source.configSchema.safeParse(withoutEmpty(env));
   if (parsed.success) keys.add(source.budget(parsed.data).key);
@@ -43,55 +31,14 @@ export async function budgetKeys(pool: pg.Pool, source: SourceDefinition<unknown
 
 /** Pause these budget keys for `seconds` (extends, never shortens, an existing pause), `set_by` operator. */
 export async function pauseBudgetKeys(
-  pool: pg.Pool,
+  pauses: PauseStore,
   keys: readonly string[],
   seconds: number,
   reason: string,
   setBy = 'operator',
 ): Promise<PauseRow[]> {
-  for (const key of keys) await pauseSource(pool, key, seconds, reason, setBy);
-  return listPauses(pool, { keys, all: true });
-}
-
-/** Lift the pauses of these budget keys; the keys that were paused. */
-export async function resumeBudgetKeys(pool: pg.Pool, keys: readonly string[]): Promise<string[]> {
-  const res = await pool.query<{ source: string }>(
-    `DELETE FROM source_pauses WHERE source = ANY($1::text[]) AND paused_until > clock_timestamp() RETURNING source`,
-    [keys],
-  );
-  // Ended pauses are history only: remove them too, without reporting them as lifted.
-  await pool.query(`DELETE FROM source_pauses WHERE source = ANY($1::text[])`, [keys]);
-  return res.rows.map((r) => r.source).sort();
-}
-
-/** Pauses (only those still in force unless `all`), soonest end last. */
-export async function listPauses(
-  pool: pg.Pool,
-  o: { keys?: readonly string[]; all?: boolean } = {},
-): Promise<PauseRow[]> {
-  const res = await pool.query<{
-    source: string;
-    paused_until: Date;
-    remaining_ms: string;
-    reason: string;
-    set_by: string;
-    set_at: Date;
-  }>(
-    `SELECT source, paused_until, (extract(epoch FROM paused_until - clock_timestamp()) * 1000)::text AS remaining_ms,
-            reason, set_by, set_at
-     FROM source_pauses
-     WHERE ($1::text[] IS NULL OR source = ANY($1::text[])) AND ($2 OR paused_until > clock_timestamp())
-     ORDER BY source`,
-    [o.keys ? [...o.keys] : null, o.all === true],
-  );
-  return res.rows.map((r) => ({
-    source: r.source,
-    pausedUntil: r.paused_until,
-    remainingMs: Number(r.remaining_ms),
-    reason: r.reason,
-    setBy: r.set_by,
-    setAt: r.set_at,
-  }));
+  for (const key of keys) await pauses.pause(key, seconds, reason, setBy);
+  return pauses.list({ keys, all: true });
 }
 
 export function formatPauses(rows: PauseRow[]): string[] {
@@ -148,9 +95,9 @@ export function registerSource(program: Command, ctx: CliContext): void {
     .option('--reason <text>', "why (shown in workflows' progress and source status)")
     .action(async (id: string, o: { for?: string; reason?: string }) => {
       const { source, seconds, reason } = parsePauseOptions(id, o);
-      const pool = await ctx.db();
-      const keys = await budgetKeys(pool, source, ctx.env);
-      const rows = await pauseBudgetKeys(pool, keys, seconds, reason);
+      const pauses = new PgPauseStore(await ctx.db());
+      const keys = await budgetKeys(pauses, source, ctx.env);
+      const rows = await pauseBudgetKeys(pauses, keys, seconds, reason);
       ctx.out.log(
         `paused ${source.id} for ${formatDuration(seconds * 1000)} (${keys.length} budget key${keys.length === 1 ? '' : 's'}; a longer existing pause is kept):`,
       );
@@ -164,8 +111,8 @@ export function registerSource(program: Command, ctx: CliContext): void {
     .description("lift a source's pauses (every budget key)")
     .action(async (id: string) => {
       const source = parseSource(id);
-      const pool = await ctx.db();
-      const lifted = await resumeBudgetKeys(pool, await budgetKeys(pool, source, ctx.env));
+      const pauses = new PgPauseStore(await ctx.db());
+      const lifted = await pauses.lift(await budgetKeys(pauses, source, ctx.env));
       if (lifted.length === 0) {
         ctx.out.log(`${source.id} was not paused`);
         return;
@@ -181,8 +128,7 @@ export function registerSource(program: Command, ctx: CliContext): void {
     .description('the pauses in force (until, remaining, reason, set by)')
     .option('--all', 'ended pauses too')
     .action(async (o: { all?: boolean }) => {
-      const pool = await ctx.db();
-      const rows = await listPauses(pool, { all: o.all === true });
+      const rows = await new PgPauseStore(await ctx.db()).list({ all: o.all === true });
       if (rows.length === 0) {
         ctx.out.log(o.all ? 'no pauses recorded' : 'no source is paused');
         return;

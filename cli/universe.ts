@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseUniverseConfig } from '../activities/universe-config';
-import type { BackfillUniverseInput, UniverseConfig } from '../workflows/contracts/operations';
+import type { UniverseConfig } from '../workflows/contracts/universe';
+import type { BackfillUniverseInput } from '../workflows/contracts/universe-backfill';
 import { checkInstant, checkInt, checkSeriesFilter } from './args';
 import type { CliContext } from './context';
 import { Problems, UsageError } from './errors';

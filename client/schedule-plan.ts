@@ -12,12 +12,9 @@ import { createHash } from 'node:crypto';
 import { ScheduleOverlapPolicy, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { SCHEDULE_IDS } from '../workflows/contracts/ids';
-import type {
-  RefreshUniverseInput,
-  RepairCoverageInput,
-  SyncDatasetInput,
-  UniverseConfig,
-} from '../workflows/contracts/operations';
+import type { RepairCoverageInput } from '../workflows/contracts/repair';
+import type { SyncDatasetInput } from '../workflows/contracts/sync';
+import type { RefreshUniverseInput, UniverseConfig } from '../workflows/contracts/universe';
 import { SA } from '../workflows/contracts/search-attributes';
 import { parseDurationMs, type Interval } from '../workflows/contracts/series';
 import { ConfigError } from '../activities/errors';

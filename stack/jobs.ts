@@ -8,7 +8,7 @@ import { findSource } from '../activities/sources/index';
 import type { BackfillRequest } from '../client/backfill';
 import type { BackfillProgress } from '../workflows/contracts/backfill';
 import { canonicalTime } from '../workflows/contracts/ids';
-import type { SyncDatasetProgress } from '../workflows/contracts/operations';
+import type { SyncDatasetProgress } from '../workflows/contracts/sync';
 import type { RefreshReferenceInput, RefreshReferenceProgress } from '../workflows/contracts/reference';
 import { alignDown, type Interval, type SeriesKey } from '../workflows/contracts/series';
 

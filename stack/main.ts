@@ -9,7 +9,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
-import type { SyncDatasetProgress } from '../workflows/contracts/operations';
+import type { SyncDatasetProgress } from '../workflows/contracts/sync';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contracts/task-queues';
 import { consoleStackLog, interrupted, runMain } from './cli-support';
 import { startStack } from './index';

@@ -14,12 +14,12 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { SeriesPage } from '../activities';
 import {
   universeBackfillProgressQuery,
   type BackfillUniverseInput,
   type BackfillUniverseProgress,
-} from './contracts/operations';
+  type SeriesPage,
+} from './contracts/universe-backfill';
 import { backfillWorkflowId } from './contracts/ids';
 import { SA } from './contracts/search-attributes';
 import { seriesCursor } from './contracts/series';

@@ -11,7 +11,7 @@ import {
   startChild,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import { universeProgressQuery, type RefreshUniverseInput, type RefreshUniverseProgress } from './contracts/operations';
+import { universeProgressQuery, type RefreshUniverseInput, type RefreshUniverseProgress } from './contracts/universe';
 import { universeBackfillWorkflowId, universeReferenceWorkflowId } from './contracts/ids';
 import { SA } from './contracts/search-attributes';
 import { databaseActivities } from './activity-profiles';

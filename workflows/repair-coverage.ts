@@ -10,8 +10,13 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { GapFindResult, RepairRangeResult } from '../activities';
-import { repairProgressQuery, type RepairCoverageInput, type RepairCoverageProgress } from './contracts/operations';
+import {
+  repairProgressQuery,
+  type GapFindResult,
+  type RepairCoverageInput,
+  type RepairCoverageProgress,
+  type RepairRangeResult,
+} from './contracts/repair';
 import { SA } from './contracts/search-attributes';
 import { seriesPath } from './contracts/ids';
 import { waitOutPause } from './pause';

@@ -6,16 +6,16 @@
  * history limits.
  */
 import { setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { SeriesCursor } from '../activities/db/universe-store';
-import type { SyncBatchResult } from '../activities';
 import {
   DEFAULT_LOOKBACK,
   emptySyncCounts,
   syncProgressQuery,
+  type SyncBatchResult,
   type SyncCounts,
   type SyncDatasetInput,
   type SyncDatasetProgress,
-} from './contracts/operations';
+} from './contracts/sync';
+import type { SeriesCursor } from './contracts/series';
 import { SA, SCHEDULED_START_TIME } from './contracts/search-attributes';
 import { waitOutPause } from './pause';
 import { databaseActivities, sourceOperations } from './activity-profiles';

@@ -284,166 +284,241 @@ export class PgIngestStore implements IngestStore {
     for (const m of months) this.#knownPartitions.add(m);
   }
 
+  /**
+   * One chunk in ONE transaction, as named steps: stage (COPY), merge, run record (lineage,
+   * quarantine, drift), watermark and coverage, checkpoint. All of it commits or none of it does.
+   */
   async writeChunk(input: WriteChunkInput): Promise<WriteChunkResult> {
-    const { job, dataset: ds, pages } = input;
-    const sql = datasetSql(ds);
-    const step = INTERVAL_SECONDS[job.series.interval];
-    let minTs = Infinity;
-    let maxTs = -Infinity;
-    for (const page of pages) {
-      const ts = page.batch.getChild('ts');
-      if (ts && ts.length > 0) {
-        minTs = Math.min(minTs, ts.get(0) as number);
-        maxTs = Math.max(maxTs, ts.get(ts.length - 1) as number);
-      }
-    }
+    const span = timeSpan(input.pages);
     try {
-      if (minTs <= maxTs) await this.#ensurePartitions(ds.table, minTs, maxTs);
-      const client = await this.#pool.connect();
-      let broken: Error | undefined;
-      try {
-        await client.query('BEGIN');
-        await client.query(sql.createStage);
-        for (const page of pages) {
-          if (page.batch.numRows === 0) continue;
-          await pipeline(
-            Readable.from(copyTextChunks(page.batch, [TS_COLUMN, ...ds.columns])),
-            client.query(copyFrom(sql.copy)),
-          );
-        }
-        const stats = (
-          await client.query<{
-            received: number;
-            filler: number;
-            provisional: number;
-            min_ts: number | null;
-            max_ts: number | null;
-            max_final_ts: number | null;
-          }>(sql.stageStats, [step, input.finalBefore])
-        ).rows[0]!;
-        const runId = Number(
-          (await client.query<{ id: string }>(`SELECT nextval(pg_get_serial_sequence('ingestion_runs', 'id')) AS id`))
-            .rows[0]!.id,
-        );
-        const params = [...ds.seriesValues(job.series), step, input.finalBefore];
-        const unchanged = (await client.query(sql.prefilter, params)).rowCount ?? 0;
-        const updated = (await client.query<{ n: number }>(sql.countExisting, [...ds.seriesValues(job.series)]))
-          .rows[0]!.n;
-        const written = (await client.query(sql.merge, [...params, runId])).rowCount ?? 0;
-        const merged = { inserted: written - updated, updated };
-        const s = job.series;
-        const l = input.lineage;
-        await client.query(
-          `INSERT INTO ingestion_runs (id, job_id, workflow_id, workflow_run_id, activity_id, attempt, source, dataset, market,
-             instrument, interval, window_from, window_to, requests, response_sha256, rows_received, rows_inserted,
-             rows_updated, rows_unchanged, rows_filler, rows_provisional, started_at, rows_quarantined)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, to_timestamp($12), to_timestamp($13), $14, $15, $16, $17,
-             $18, $19, $20, $21, $22, $23)`,
-          [
-            runId,
-            job.jobId,
-            l.workflowId,
-            l.workflowRunId,
-            l.activityId,
-            l.attempt,
-            s.source,
-            s.dataset,
-            s.market,
-            s.instrument,
-            s.interval,
-            input.windowFrom,
-            input.nextCursor,
-            pages.map((p) => p.request),
-            pages.map((p) => p.responseSha256),
-            stats.received,
-            merged.inserted,
-            merged.updated,
-            unchanged,
-            stats.filler,
-            stats.provisional,
-            l.startedAt,
-            pages.reduce((n, p) => n + p.quarantined.length, 0),
-          ],
-        );
-        const quarantined = await recordQuarantine(client, job.series, pages, runId, l.workflowId);
-        await recordDrift(client, job.series.source, job.series.dataset, pages, runId);
-        if (stats.min_ts !== null && stats.max_ts !== null) {
-          // Watermark and coverage ledger move with the data, in the same transaction.
-          await client.query(
-            `INSERT INTO series_watermarks AS w (source, dataset, market, instrument, interval, first_ts, last_ts, last_final_ts)
-             VALUES ($1, $2, $3, $4, $5, to_timestamp($6), to_timestamp($7), to_timestamp($8))
-             ON CONFLICT (source, dataset, market, instrument, interval) DO UPDATE SET
-               first_ts = LEAST(w.first_ts, EXCLUDED.first_ts),
-               last_ts = GREATEST(w.last_ts, EXCLUDED.last_ts),
-               last_final_ts = GREATEST(w.last_final_ts, EXCLUDED.last_final_ts),
-               updated_at = now()`,
-            [s.source, s.dataset, s.market, s.instrument, s.interval, stats.min_ts, stats.max_ts, stats.max_final_ts],
-          );
-          const dayLo = Math.floor(Number(stats.min_ts) / 86_400) * 86_400;
-          const dayHi = Math.floor(Number(stats.max_ts) / 86_400) * 86_400 + 86_400;
-          await client.query(sql.coverage, [
-            ...ds.seriesValues(job.series),
-            s.source,
-            s.dataset,
-            s.market,
-            s.instrument,
-            s.interval,
-            dayLo,
-            dayHi,
-          ]);
-        }
-        if (input.checkpoint !== false)
-          await client.query(
-            `INSERT INTO ingest_checkpoints AS c (job_id, source, dataset, market, instrument, interval, range_from, range_to,
-             next_ts, pages, rows_received, rows_written, last_run_id, completed_at)
-           VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7), to_timestamp($8), to_timestamp($9), $10, $11, $12, $13,
-             CASE WHEN $9 >= $8 THEN now() END)
-           ON CONFLICT (job_id) DO UPDATE SET
-             next_ts = GREATEST(c.next_ts, EXCLUDED.next_ts),
-             pages = c.pages + EXCLUDED.pages,
-             rows_received = c.rows_received + EXCLUDED.rows_received,
-             rows_written = c.rows_written + EXCLUDED.rows_written,
-             last_run_id = EXCLUDED.last_run_id,
-             updated_at = now(),
-             completed_at = COALESCE(c.completed_at, EXCLUDED.completed_at)`,
-            [
-              job.jobId,
-              s.source,
-              s.dataset,
-              s.market,
-              s.instrument,
-              s.interval,
-              job.from,
-              job.to,
-              input.nextCursor,
-              pages.length,
-              stats.received,
-              merged.inserted + merged.updated,
-              runId,
-            ],
-          );
-        await client.query('COMMIT');
+      if (span) await this.#ensurePartitions(input.dataset.table, span.min, span.max);
+      return await this.#inTransaction(async (client) => {
+        const stats = await stage(client, input);
+        const runId = await nextRunId(client);
+        const merged = await merge(client, input, runId);
+        const quarantined = await recordRun(client, input, runId, stats, merged);
+        if (stats.min_ts !== null && stats.max_ts !== null) await advanceWatermarkAndCoverage(client, input, stats);
+        if (input.checkpoint !== false) await advanceCheckpoint(client, input, runId, stats, merged);
         return {
           runId,
           received: stats.received,
           quarantined,
           inserted: merged.inserted,
           updated: merged.updated,
-          unchanged,
+          unchanged: merged.unchanged,
           filler: stats.filler,
           provisional: stats.provisional,
         };
-      } catch (err) {
-        // A connection that cannot even roll back is discarded instead of returned to the pool.
-        await client.query('ROLLBACK').catch((e: unknown) => {
-          broken = e instanceof Error ? e : new Error(String(e));
-        });
-        throw err;
-      } finally {
-        client.release(broken);
-      }
+      });
     } catch (err) {
       throw classifyDatabaseError(err);
     }
   }
+
+  /** Run `fn` in a transaction on one pooled connection; a connection that cannot roll back is discarded. */
+  async #inTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch((e: unknown) => {
+        broken = e instanceof Error ? e : new Error(String(e));
+      });
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The steps of `writeChunk`, each on the transaction's connection.
+
+interface StageStats {
+  received: number;
+  filler: number;
+  provisional: number;
+  min_ts: number | null;
+  max_ts: number | null;
+  max_final_ts: number | null;
+}
+
+interface Merged {
+  readonly inserted: number;
+  readonly updated: number;
+  readonly unchanged: number;
+}
+
+/** First and last period of the pages' rows (Unix seconds), or undefined when they have none. */
+function timeSpan(pages: readonly Page[]): { min: number; max: number } | undefined {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const page of pages) {
+    const ts = page.batch.getChild('ts');
+    if (ts && ts.length > 0) {
+      min = Math.min(min, ts.get(0) as number);
+      max = Math.max(max, ts.get(ts.length - 1) as number);
+    }
+  }
+  return min <= max ? { min, max } : undefined;
+}
+
+const stepOf = (input: WriteChunkInput): number => INTERVAL_SECONDS[input.job.series.interval];
+
+/** COPY every page into the session's stage table; counts over what was staged. */
+async function stage(client: pg.PoolClient, input: WriteChunkInput): Promise<StageStats> {
+  const { dataset: ds, pages } = input;
+  const sql = datasetSql(ds);
+  await client.query(sql.createStage);
+  for (const page of pages) {
+    if (page.batch.numRows === 0) continue;
+    await pipeline(
+      Readable.from(copyTextChunks(page.batch, [TS_COLUMN, ...ds.columns])),
+      client.query(copyFrom(sql.copy)),
+    );
+  }
+  return (await client.query<StageStats>(sql.stageStats, [stepOf(input), input.finalBefore])).rows[0]!;
+}
+
+async function nextRunId(client: pg.PoolClient): Promise<number> {
+  const res = await client.query<{ id: string }>(
+    `SELECT nextval(pg_get_serial_sequence('ingestion_runs', 'id')) AS id`,
+  );
+  return Number(res.rows[0]!.id);
+}
+
+/** Drop staged rows that change nothing, count those about to update, then the set-based merge. */
+async function merge(client: pg.PoolClient, input: WriteChunkInput, runId: number): Promise<Merged> {
+  const { dataset: ds, job } = input;
+  const sql = datasetSql(ds);
+  const params = [...ds.seriesValues(job.series), stepOf(input), input.finalBefore];
+  const unchanged = (await client.query(sql.prefilter, params)).rowCount ?? 0;
+  const updated = (await client.query<{ n: number }>(sql.countExisting, [...ds.seriesValues(job.series)])).rows[0]!.n;
+  const written = (await client.query(sql.merge, [...params, runId])).rowCount ?? 0;
+  return { inserted: written - updated, updated, unchanged };
+}
+
+/** The lineage row, the quarantined rows and any schema drift; returns the newly quarantined count. */
+async function recordRun(
+  client: pg.PoolClient,
+  input: WriteChunkInput,
+  runId: number,
+  stats: StageStats,
+  merged: Merged,
+): Promise<number> {
+  const { job, pages } = input;
+  const s = job.series;
+  const l = input.lineage;
+  await client.query(
+    `INSERT INTO ingestion_runs (id, job_id, workflow_id, workflow_run_id, activity_id, attempt, source, dataset, market,
+       instrument, interval, window_from, window_to, requests, response_sha256, rows_received, rows_inserted,
+       rows_updated, rows_unchanged, rows_filler, rows_provisional, started_at, rows_quarantined)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, to_timestamp($12), to_timestamp($13), $14, $15, $16, $17,
+       $18, $19, $20, $21, $22, $23)`,
+    [
+      runId,
+      job.jobId,
+      l.workflowId,
+      l.workflowRunId,
+      l.activityId,
+      l.attempt,
+      s.source,
+      s.dataset,
+      s.market,
+      s.instrument,
+      s.interval,
+      input.windowFrom,
+      input.nextCursor,
+      pages.map((p) => p.request),
+      pages.map((p) => p.responseSha256),
+      stats.received,
+      merged.inserted,
+      merged.updated,
+      merged.unchanged,
+      stats.filler,
+      stats.provisional,
+      l.startedAt,
+      pages.reduce((n, p) => n + p.quarantined.length, 0),
+    ],
+  );
+  const quarantined = await recordQuarantine(client, s, pages, runId, l.workflowId);
+  await recordDrift(client, s.source, s.dataset, pages, runId);
+  return quarantined;
+}
+
+/** The series' watermark and the coverage ledger's days move with the data. */
+async function advanceWatermarkAndCoverage(
+  client: pg.PoolClient,
+  input: WriteChunkInput,
+  stats: StageStats,
+): Promise<void> {
+  const { dataset: ds, job } = input;
+  const s = job.series;
+  await client.query(
+    `INSERT INTO series_watermarks AS w (source, dataset, market, instrument, interval, first_ts, last_ts, last_final_ts)
+     VALUES ($1, $2, $3, $4, $5, to_timestamp($6), to_timestamp($7), to_timestamp($8))
+     ON CONFLICT (source, dataset, market, instrument, interval) DO UPDATE SET
+       first_ts = LEAST(w.first_ts, EXCLUDED.first_ts),
+       last_ts = GREATEST(w.last_ts, EXCLUDED.last_ts),
+       last_final_ts = GREATEST(w.last_final_ts, EXCLUDED.last_final_ts),
+       updated_at = now()`,
+    [s.source, s.dataset, s.market, s.instrument, s.interval, stats.min_ts, stats.max_ts, stats.max_final_ts],
+  );
+  const dayLo = Math.floor(Number(stats.min_ts) / 86_400) * 86_400;
+  const dayHi = Math.floor(Number(stats.max_ts) / 86_400) * 86_400 + 86_400;
+  await client.query(datasetSql(ds).coverage, [
+    ...ds.seriesValues(s),
+    s.source,
+    s.dataset,
+    s.market,
+    s.instrument,
+    s.interval,
+    dayLo,
+    dayHi,
+  ]);
+}
+
+/** The job's checkpoint only moves forward; it completes when it reaches the range's end. */
+async function advanceCheckpoint(
+  client: pg.PoolClient,
+  input: WriteChunkInput,
+  runId: number,
+  stats: StageStats,
+  merged: Merged,
+): Promise<void> {
+  const { job, pages } = input;
+  const s = job.series;
+  await client.query(
+    `INSERT INTO ingest_checkpoints AS c (job_id, source, dataset, market, instrument, interval, range_from, range_to,
+       next_ts, pages, rows_received, rows_written, last_run_id, completed_at)
+     VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7), to_timestamp($8), to_timestamp($9), $10, $11, $12, $13,
+       CASE WHEN $9 >= $8 THEN now() END)
+     ON CONFLICT (job_id) DO UPDATE SET
+       next_ts = GREATEST(c.next_ts, EXCLUDED.next_ts),
+       pages = c.pages + EXCLUDED.pages,
+       rows_received = c.rows_received + EXCLUDED.rows_received,
+       rows_written = c.rows_written + EXCLUDED.rows_written,
+       last_run_id = EXCLUDED.last_run_id,
+       updated_at = now(),
+       completed_at = COALESCE(c.completed_at, EXCLUDED.completed_at)`,
+    [
+      job.jobId,
+      s.source,
+      s.dataset,
+      s.market,
+      s.instrument,
+      s.interval,
+      job.from,
+      job.to,
+      input.nextCursor,
+      pages.length,
+      stats.received,
+      merged.inserted + merged.updated,
+      runId,
+    ],
+  );
 }

@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import { classifyDatabaseError } from '../errors';
-import { seriesCursor, type Interval, type SeriesKey } from '../../workflows/contracts/series';
+import { seriesCursor, type Interval, type SeriesCursor, type SeriesKey } from '../../workflows/contracts/series';
 
 export interface TrackedSeries extends SeriesKey {
   /** Unix seconds. */
@@ -27,9 +27,6 @@ export interface SeriesFilter {
   readonly dataset?: string;
   readonly interval?: Interval;
 }
-
-/** Keyset cursor over (source, dataset, interval, market, instrument). */
-export type SeriesCursor = string | null;
 
 export const cursorOf = seriesCursor;
 const cursorParts = (c: SeriesCursor): string[] => (c === null ? ['', '', '', '', ''] : c.split('\u0001'));
@@ -65,7 +62,43 @@ const SELECT_TRACKED = `
   FROM tracked_series t
   LEFT JOIN series_watermarks w USING (source, dataset, market, instrument, interval)`;
 
-export class PgUniverseStore {
+/** A selection of instruments from the reference tables (a track rule's `select`, resolved). */
+export interface InstrumentSelection {
+  readonly source: string;
+  readonly kind: 'spot' | 'futures';
+  readonly markets: readonly string[];
+  readonly quotes?: readonly string[] | undefined;
+  readonly bases?: readonly string[] | undefined;
+  readonly statuses: readonly string[];
+  readonly topAssets?: { n: number; source: string; list: string | undefined; quote: string; asOf: string } | undefined;
+}
+
+/** What the universe, sync, repair and universe-backfill activities need of the tracked universe. */
+export interface UniverseStore {
+  /** Instruments of the reference tables matching a selection (mapped ids with their first trade). */
+  selectInstruments(
+    sel: InstrumentSelection,
+  ): Promise<Array<{ market: string; instrument: string; firstTradeTs: number | null }>>;
+  /** Which of these markets the instruments reference has any instrument of (for this source and kind). */
+  referencedMarkets(source: string, kind: 'spot' | 'futures', markets: readonly string[]): Promise<Set<string>>;
+  /** First trades (Unix seconds, or null) of explicitly listed instruments, keyed `market|instrument`. */
+  firstTrades(
+    source: string,
+    kind: 'spot' | 'futures',
+    keys: ReadonlyArray<{ market: string; instrument: string }>,
+  ): Promise<Map<string, number | null>>;
+  /** Make `tracked_series` exactly the desired set (one transaction). */
+  apply(desired: readonly DesiredSeries[]): Promise<{ tracked: number; added: number; removed: number }>;
+  /** Active tracked series after `after` (keyset order), with their watermarks. */
+  page(filter: SeriesFilter, after: SeriesCursor, limit: number, onlyPending?: boolean): Promise<TrackedSeries[]>;
+  /** How many active series still wait for their initial backfill. */
+  countPending(): Promise<number>;
+  /** Keyset starts splitting the selected series into batches of `size`. */
+  boundaries(filter: SeriesFilter, size: number): Promise<{ total: number; starts: SeriesCursor[] }>;
+  markBackfilled(series: SeriesKey): Promise<void>;
+}
+
+export class PgUniverseStore implements UniverseStore {
   readonly #pool: pg.Pool;
 
   constructor(pool: pg.Pool) {
@@ -81,15 +114,9 @@ export class PgUniverseStore {
   }
 
   /** Instruments of the reference tables matching a selection (mapped ids with their first trade). */
-  async selectInstruments(sel: {
-    source: string;
-    kind: 'spot' | 'futures';
-    markets: readonly string[];
-    quotes?: readonly string[] | undefined;
-    bases?: readonly string[] | undefined;
-    statuses: readonly string[];
-    topAssets?: { n: number; source: string; list: string | undefined; quote: string; asOf: string } | undefined;
-  }): Promise<Array<{ market: string; instrument: string; firstTradeTs: number | null }>> {
+  async selectInstruments(
+    sel: InstrumentSelection,
+  ): Promise<Array<{ market: string; instrument: string; firstTradeTs: number | null }>> {
     const res = await this.#query<{ market: string; instrument: string; first: number | null }>(
       `SELECT market, instrument, extract(epoch FROM first_trade_ts)::float8 AS first
        FROM instruments
@@ -136,7 +163,7 @@ export class PgUniverseStore {
     source: string,
     kind: 'spot' | 'futures',
     keys: ReadonlyArray<{ market: string; instrument: string }>,
-  ) {
+  ): Promise<Map<string, number | null>> {
     const res = await this.#query<{ market: string; instrument: string; first: number | null }>(
       `SELECT i.market, i.instrument, extract(epoch FROM i.first_trade_ts)::float8 AS first
        FROM instruments i JOIN jsonb_to_recordset($3::jsonb) AS x(market text, instrument text) USING (market, instrument)

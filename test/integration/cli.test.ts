@@ -15,10 +15,11 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
 import type { SourceDefinition } from '../../activities/sources/types';
-import { budgetKeys, listPauses, pauseBudgetKeys, resumeBudgetKeys } from '../../cli/source';
+import { PgPauseStore } from '../../activities/db/pause-store';
+import { budgetKeys, pauseBudgetKeys } from '../../cli/source';
 import { ensureSearchAttributesViaClient, loadSearchAttributeRegistrations } from '../../stack/temporal-dev';
 import { SCHEDULE_IDS } from '../../workflows/contracts/ids';
-import type { UniverseConfig } from '../../workflows/contracts/operations';
+import type { UniverseConfig } from '../../workflows/contracts/universe';
 import { openTestEnv, startWorkers, waitFor, type RunningWorkers, type TestEnv } from '../helpers/env';
 
 let env: TestEnv;
@@ -398,6 +399,7 @@ describe('schedules', () => {
 
 describe('source pauses', () => {
   it('budget keys: the id, every <id>#… key PostgreSQL knows, and this environment’s own key', async () => {
+    const pauses = new PgPauseStore(env.pool);
     const id = `test-cli-${randomUUID().slice(0, 8)}`;
     const fake = {
       id,
@@ -410,24 +412,24 @@ describe('source pauses', () => {
     );
     await env.pool.query(`INSERT INTO rate_budget_windows (source, window_seconds) VALUES ($1, 60)`, [`${id}#bbbb`]);
     await env.pool.query(`INSERT INTO rate_budget_windows (source, window_seconds) VALUES ($1, 60)`, [`${id}x#cccc`]);
-    expect(await budgetKeys(env.pool, fake)).toEqual([id, `${id}#aaaa`, `${id}#bbbb`]);
-    const keys = await budgetKeys(env.pool, fake, { FAKE_KEY: 'env' });
+    expect(await budgetKeys(pauses, fake)).toEqual([id, `${id}#aaaa`, `${id}#bbbb`]);
+    const keys = await budgetKeys(pauses, fake, { FAKE_KEY: 'env' });
     expect(keys).toEqual([id, `${id}#aaaa`, `${id}#bbbb`, `${id}#env`]);
 
-    const rows = await pauseBudgetKeys(env.pool, keys, 3_600, 'cli test');
+    const rows = await pauseBudgetKeys(pauses, keys, 3_600, 'cli test');
     expect(rows.map((r) => [r.source, r.setBy, r.reason])).toEqual(keys.map((k) => [k, 'operator', 'cli test']));
     for (const r of rows) expect(r.remainingMs).toBeGreaterThan(3_590_000);
     // GREATEST: a shorter pause keeps the longer one (and its reason).
-    const again = await pauseBudgetKeys(env.pool, [id], 60, 'shorter');
+    const again = await pauseBudgetKeys(pauses, [id], 60, 'shorter');
     expect(again[0]!.reason).toBe('cli test');
     expect(again[0]!.pausedUntil).toEqual(rows[0]!.pausedUntil);
-    const longer = await pauseBudgetKeys(env.pool, [id], 7_200, 'longer');
+    const longer = await pauseBudgetKeys(pauses, [id], 7_200, 'longer');
     expect(longer[0]!.reason).toBe('longer');
 
-    expect((await listPauses(env.pool, { keys })).length).toBe(4);
-    expect(await resumeBudgetKeys(env.pool, keys)).toEqual(keys);
-    expect(await listPauses(env.pool, { keys, all: true })).toEqual([]);
-    expect(await resumeBudgetKeys(env.pool, keys)).toEqual([]);
+    expect((await pauses.list({ keys })).length).toBe(4);
+    expect(await pauses.lift(keys)).toEqual(keys);
+    expect(await pauses.list({ keys, all: true })).toEqual([]);
+    expect(await pauses.lift(keys)).toEqual([]);
   });
 
   it('source pause / status / resume through the CLI (this file’s own database)', async () => {

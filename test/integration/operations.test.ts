@@ -10,12 +10,9 @@ import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addRuntimeInstrument, findInstrument } from '../../simulator/sources/data-api/catalog';
 import { expectedSpotCandles } from '../../simulator/sources/data-api';
-import type {
-  RefreshUniverseProgress,
-  RepairCoverageProgress,
-  SyncDatasetProgress,
-  UniverseConfig,
-} from '../../workflows/contracts/operations';
+import type { RepairCoverageProgress } from '../../workflows/contracts/repair';
+import type { SyncDatasetProgress } from '../../workflows/contracts/sync';
+import type { RefreshUniverseProgress, UniverseConfig } from '../../workflows/contracts/universe';
 import { universeBackfillWorkflowId } from '../../workflows/contracts/ids';
 import type { Interval, SeriesKey } from '../../workflows/contracts/series';
 import { openTestEnv, startWorkers, temporalCli, waitFor, type RunningWorkers, type TestEnv } from '../helpers/env';

@@ -10,7 +10,7 @@ import { addRuntimeInstrument, listInstruments, SIM_MARKETS } from '../../simula
 import { dataApiSimulator, expectedSpotCandles } from '../../simulator/sources/data-api';
 import { formatRateLimits } from '../../activities/rate-limits';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
-import type { SyncDatasetProgress } from '../../workflows/contracts/operations';
+import type { SyncDatasetProgress } from '../../workflows/contracts/sync';
 import { openTestEnv, startWorkers, type RunningWorkers, type TestEnv } from '../helpers/env';
 import { storedSpotRows } from '../helpers/expected';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backfillStart } from '../../activities/operations';
+import { backfillStart } from '../../activities/universe';
 
 const at = (iso: string) => Date.parse(iso) / 1000;
 const iso = (s: number) => new Date(s * 1000).toISOString();

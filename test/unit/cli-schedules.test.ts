@@ -15,7 +15,7 @@ import {
 } from '../../client/schedule-plan';
 import { formatApply } from '../../cli/schedules';
 import { SCHEDULE_IDS } from '../../workflows/contracts/ids';
-import type { UniverseConfig } from '../../workflows/contracts/operations';
+import type { UniverseConfig } from '../../workflows/contracts/universe';
 
 function config(raw: unknown): UniverseConfig {
   const parsed = parseUniverseConfig(raw);

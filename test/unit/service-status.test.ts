@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeTick, latestTickPerSchedule } from '../../stack/jobs';
-import type { SyncDatasetProgress } from '../../workflows/contracts/operations';
+import type { SyncDatasetProgress } from '../../workflows/contracts/sync';
 
 const result = (over: Partial<SyncDatasetProgress>): SyncDatasetProgress => ({
   status: 'completed',

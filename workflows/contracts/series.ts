@@ -45,9 +45,22 @@ export function parseDurationMs(value: string): number | undefined {
 }
 
 /**
+ * Keyset cursor over tracked series, in (source, dataset, interval, market, instrument) order: a page
+ * resumes strictly after it; null is the beginning.
+ */
+export type SeriesCursor = string | null;
+
+/**
  * Keyset cursor of a series over (source, dataset, interval, market, instrument): pages of
  * tracked series resume strictly after it.
  */
 export function seriesCursor(s: SeriesKey): string {
   return [s.source, s.dataset, s.interval, s.market, s.instrument].join('\u0001');
+}
+
+/** One series that failed in a tick or repair: what and why (failure type and message). */
+export interface SeriesFailure {
+  series: string;
+  type: string;
+  message: string;
 }

@@ -1,0 +1,92 @@
+/**
+ * Activities of `repairCoverage`: audit the coverage ledger of a page of tracked series and list
+ * their holes, then re-fetch one hole range at a time. Periods the API answers without are
+ * certified empty, with the response's hash as evidence.
+ */
+import { heartbeat } from '@temporalio/activity';
+import type { GapFindResult, RepairRangeResult } from '../workflows/contracts/repair';
+import { canonicalTime } from '../workflows/contracts/ids';
+import { alignDown, INTERVAL_SECONDS, type SeriesCursor, type SeriesKey } from '../workflows/contracts/series';
+import { cursorOf, type SeriesFilter } from './db/universe-store';
+import { fetchRange, toSeconds } from './fetch-range';
+import { resolveDataset, type ActivityDeps } from './runtime';
+import { writeRange } from './write-range';
+
+export function createRepairActivities(deps: ActivityDeps) {
+  return {
+    /**
+     * Audit a page of tracked series (recount the ledger from the fact tables over [since, asOf))
+     * and list their missing periods as ranges (at most `maxRanges`).
+     */
+    async findGaps(input: {
+      filter: SeriesFilter;
+      since: string;
+      asOf: string;
+      after: SeriesCursor;
+      limit: number;
+      maxRanges: number;
+    }): Promise<GapFindResult> {
+      const rows = await deps.universe.page(input.filter, input.after, input.limit);
+      const since = toSeconds(input.since, 'since');
+      const asOf = toSeconds(input.asOf, 'asOf');
+      const ranges: GapFindResult['ranges'] = [];
+      let missing = 0;
+      for (const [k, s] of rows.entries()) {
+        heartbeat({ done: k, of: rows.length });
+        const { dataset } = resolveDataset(deps, s.source, s.dataset);
+        const from = Math.max(since, s.backfillFrom);
+        const to = alignDown(asOf, s.interval); // closed periods only
+        if (to <= from) continue;
+        const audit = await deps.coverage.audit(dataset, s, from, to);
+        missing += audit.missing;
+        if (audit.missing === 0 || ranges.length >= input.maxRanges) continue;
+        for (const g of await deps.coverage.gaps(dataset, s, from, to, input.maxRanges - ranges.length)) {
+          ranges.push({ series: keyOf(s), from: canonicalTime(g.from), to: canonicalTime(g.to), periods: g.periods });
+        }
+      }
+      const last = rows.at(-1);
+      return { series: rows.length, missing, ranges, next: rows.length < input.limit || !last ? null : cursorOf(last) };
+    },
+
+    /**
+     * Re-fetch one range of missing periods. Periods the API answers without (no row, not even a
+     * filler; or "not trading yet") are certified empty with the response's hash as evidence.
+     */
+    async repairRange(input: { series: SeriesKey; from: string; to: string }): Promise<RepairRangeResult> {
+      const s = input.series;
+      const { source, dataset } = resolveDataset(deps, s.source, s.dataset);
+      const step = INTERVAL_SECONDS[s.interval];
+      const from = toSeconds(input.from, 'from');
+      const end = toSeconds(input.to, 'to') + step;
+      const cap = dataset.maxPeriodsPerRequest(s.interval);
+      const startedAt = new Date();
+      const fetched = await fetchRange(source, dataset, s, from, end, Math.ceil((end - from) / step / cap) + 1);
+      const pause = fetched.paused;
+      if (fetched.pages.length === 0)
+        return { filled: 0, certified: 0, quarantined: 0, ...(pause ? { paused: pause } : {}) };
+      const written = await writeRange(deps, 'repair', s, dataset, fetched, from, end, startedAt);
+      const finalBefore = written.finalBefore;
+      let certified = 0;
+      for (const { page, from: pFrom, to: pTo } of fetched.pages) {
+        const answered = new Set<number>();
+        const ts = page.batch.getChild('ts');
+        for (let i = 0; i < (ts?.length ?? 0); i++) answered.add(ts!.get(i) as number);
+        for (const q of page.quarantined) if (q.ts !== null) answered.add(q.ts);
+        const empty: number[] = [];
+        for (let t = pFrom; t <= pTo && t + step <= finalBefore; t += step) if (!answered.has(t)) empty.push(t);
+        certified += await deps.coverage.certifyEmpty(s, empty, page.responseSha256, written.runId);
+      }
+      // Nothing to recount: the write moved the ledger with the rows, and each certificate with itself.
+      return {
+        filled: written.inserted,
+        certified,
+        quarantined: written.quarantined,
+        ...(pause ? { paused: pause } : {}),
+      };
+    },
+  };
+}
+
+function keyOf(s: SeriesKey): SeriesKey {
+  return { source: s.source, dataset: s.dataset, market: s.market, instrument: s.instrument, interval: s.interval };
+}
