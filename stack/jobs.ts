@@ -1,8 +1,10 @@
 /**
  * The embedded default's jobs and how it shows them (`npm start`, `npm run demo`): the demo's
- * series and reference snapshots, one-line descriptions of backfill progress, sync ticks and
+ * series and reference snapshots (`config/demo.json`), one-line descriptions of backfill progress, sync ticks and
  * snapshots, and the rows stored for a request. Starting and querying is `client/`'s.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type pg from 'pg';
 import { findSource } from '../activities/sources/index';
 import type { BackfillRequest } from '../client/backfill';
@@ -10,7 +12,8 @@ import type { BackfillProgress } from '../workflows/contracts/backfill';
 import { canonicalTime } from '../workflows/contracts/ids';
 import type { SyncDatasetProgress } from '../workflows/contracts/sync';
 import type { RefreshReferenceInput, RefreshReferenceProgress } from '../workflows/contracts/reference';
-import { alignDown, type Interval, type SeriesKey } from '../workflows/contracts/series';
+import { alignDown, type SeriesKey } from '../workflows/contracts/series';
+import { REPO_ROOT } from './processes';
 
 export function label(r: SeriesKey): string {
   return `${r.dataset} ${r.market} ${r.instrument} ${r.interval}`;
@@ -55,54 +58,32 @@ export function shortProgress(p: BackfillProgress | undefined): string {
   return p.status === 'planning' ? 'planning' : `${p.percent}%`;
 }
 
+/** The embedded default's jobs (`config/demo.json`): reference snapshots, then series to backfill. */
+interface DemoConfig {
+  readonly references: RefreshReferenceInput[];
+  readonly backfills: Array<SeriesKey & { readonly days: number }>;
+}
+
+function demoConfig(): DemoConfig {
+  return JSON.parse(readFileSync(path.join(REPO_ROOT, 'config', 'demo.json'), 'utf8')) as DemoConfig;
+}
+
 /**
- * The embedded default's series: a few per dataset, with ranges ending at the start of today
- * (UTC) so their IDs are stable within a day.
+ * The embedded default's series: each over its last `days` days, ending at the start of today (UTC)
+ * so their IDs are stable within a day.
  */
 export function demoBackfills(now = Date.now()): BackfillRequest[] {
   const today = alignDown(Math.floor(now / 1000), '1d');
-  const s = (
-    source: string,
-    dataset: string,
-    market: string,
-    instrument: string,
-    interval: Interval,
-    fromDaysAgo: number,
-  ): BackfillRequest => ({
-    source,
-    dataset,
-    market,
-    instrument,
-    interval,
-    from: canonicalTime(today - fromDaysAgo * 86_400),
+  return demoConfig().backfills.map(({ days, ...series }) => ({
+    ...series,
+    from: canonicalTime(today - days * 86_400),
     to: canonicalTime(today),
-  });
-  return [
-    s('data-api', 'spot-ohlcv', 'kraken', 'BTC-USD', '1h', 180),
-    s('data-api', 'spot-ohlcv', 'coinbase', 'ETH-USD', '1h', 180),
-    s('data-api', 'spot-ohlcv', 'binance', 'SOL-USDT', '1m', 3),
-    s('data-api', 'spot-ohlcv', 'bitstamp', 'LTC-USD', '1d', 3 * 365),
-    s('data-api', 'futures-ohlcv', 'binance', 'BTC-USDT-VANILLA-PERPETUAL', '1h', 60),
-    s('data-api', 'futures-open-interest', 'binance', 'BTC-USDT-VANILLA-PERPETUAL', '1h', 60),
-    s('data-api', 'futures-funding-rate', 'bybit', 'ETH-USDT-VANILLA-PERPETUAL', '1h', 60),
-    s('min-api', 'histo-ohlcv', 'CCCAGG', 'BTC-USD', '1d', 3 * 365),
-    s('min-api', 'histo-ohlcv', 'Coinbase', 'ETH-USD', '1h', 30),
-  ];
+  }));
 }
 
 /** Reference snapshots the embedded default takes first (instruments give backfills their floor). */
 export function demoReferences(): RefreshReferenceInput[] {
-  return [
-    {
-      source: 'data-api',
-      dataset: 'spot-instruments',
-      params: { markets: ['kraken', 'coinbase', 'binance', 'bitstamp'] },
-    },
-    { source: 'data-api', dataset: 'futures-instruments', params: { markets: ['binance', 'bybit'] } },
-    { source: 'data-api', dataset: 'assets-top-list', params: { maxPages: 1 } },
-    { source: 'min-api', dataset: 'exchanges', params: {} },
-    { source: 'min-api', dataset: 'top-list', params: { list: 'mktcapfull' } },
-  ];
+  return demoConfig().references;
 }
 
 /** Rows stored for a backfill request's series and range, counted in its dataset's table. */
