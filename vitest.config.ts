@@ -1,7 +1,9 @@
+// Two test projects: unit (no server: parsers, twins, CLI, lint rules) and integration (one real
+// stack started by the global setup: Temporal dev server, PostgreSQL, the simulator).
+// `pool: 'forks'`: the Temporal worker loads a native module; worker threads are known to break it
+// (sdk-typescript#876).
 import { defineConfig } from 'vitest/config';
 
-// `pool: 'forks'`: the Temporal worker loads a native module; worker threads are known to break it
-// (sdk-typescript#876). Integration tests share one real stack started by the global setup.
 export default defineConfig({
   test: {
     pool: 'forks',

@@ -1,3 +1,6 @@
+/**
+ * The simulator's command line (`npm run simulator`): its URL, the registered twins, a taken port, an IPC parent going away.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';

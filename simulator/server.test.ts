@@ -1,3 +1,7 @@
+/**
+ * The generic simulator core, with toy sources: routing, fixed-window rate limits, faults and the
+ * control API.
+ */
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SimulatorControl } from './control-client';

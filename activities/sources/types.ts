@@ -195,7 +195,7 @@ export interface SourceDefinition<C = unknown> {
   budget(config: C): { readonly key: string; readonly limits: RateLimits | 'off' };
   /**
    * The source's own environment variables, parsed at worker boot. Secrets must be parsed into
-   * `Secret` (see `workers/secret.ts`) so they never print.
+   * `Secret` (see `activities/secret.ts`) so they never print.
    */
   readonly configSchema: z.ZodType<C>;
   readonly datasets: Readonly<Record<string, DatasetSpec<C>>>;

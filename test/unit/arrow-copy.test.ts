@@ -1,3 +1,6 @@
+/**
+ * Arrow columns (`BatchBuilder`) to COPY text: values, NULLs, booleans, escaping, chunking.
+ */
 import { describe, expect, it } from 'vitest';
 import { BatchBuilder } from '../../activities/arrow/batch-builder';
 import { copyTextChunks } from '../../activities/arrow/copy-text';

@@ -1,3 +1,7 @@
+/**
+ * Where a newly tracked series' coverage starts (`backfillStart`): horizon at a UTC day start,
+ * never before the listing.
+ */
 import { describe, expect, it } from 'vitest';
 import { backfillStart } from '../../activities/universe';
 

@@ -1,3 +1,6 @@
+/**
+ * The worker's configuration (`workers/config.ts`): every problem at once, secrets never printed.
+ */
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../activities/errors';

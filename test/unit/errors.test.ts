@@ -1,3 +1,7 @@
+/**
+ * The error taxonomy: `toFailure` (failure type, retryability, next retry delay) and
+ * `classifyDatabaseError` (transient SQLSTATEs).
+ */
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import {

@@ -1,3 +1,7 @@
+/**
+ * `ingestChunk` and `planBackfill` under `MockActivityEnvironment` with a fake store and source:
+ * paging, cursors, finality, not-trading-yet skips, input checks.
+ */
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
 import { BatchBuilder } from '../../activities/arrow/batch-builder';

@@ -1,3 +1,6 @@
+/**
+ * `npm start`'s status line: the newest tick per sync schedule, and how a tick is described.
+ */
 import { describe, expect, it } from 'vitest';
 import { describeTick, latestTickPerSchedule } from '../../stack/jobs';
 import type { SyncDatasetProgress } from '../../workflows/contracts/sync';

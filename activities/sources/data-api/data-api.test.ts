@@ -1,3 +1,7 @@
+/**
+ * The Data API source without a server: parsers and mappers, response classification onto the
+ * error taxonomy, and the parsers over the wire reference's recorded answers (`fixtures/`).
+ */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {

@@ -1,3 +1,7 @@
+/**
+ * The min-api source without a server: histo and reference parsers, response classification onto
+ * the error taxonomy (HTTP 200 error bodies), and its registration (env prefix, free tier).
+ */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {

@@ -1,3 +1,6 @@
+/**
+ * The Data API twin's `/admin/v2/rate/limit`: the caller's usage per window, as the real API reports it.
+ */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startDataApiServer, type DataApiTestServer, type ErrorEnvelope } from './testkit';
 

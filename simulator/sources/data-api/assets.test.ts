@@ -1,3 +1,7 @@
+/**
+ * The Data API twin's asset routes: `/asset/v1/top/list` and `/asset/v1/metadata`, envelopes,
+ * paging, lookups and errors.
+ */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startDataApiServer, type DataApiTestServer, type ErrorEnvelope } from './testkit';
 import { expectedAssetMetadata, expectedTopList, type TopListOptions } from '.';

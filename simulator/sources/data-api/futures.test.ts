@@ -1,3 +1,7 @@
+/**
+ * The Data API twin's futures historical routes: OHLCV, open interest and funding rate, their
+ * catalogue, values and faults.
+ */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BAD_ROW_KINDS, type BadRowKind } from '../../types';
 import { findFuturesInstrument, futuresListingTimestamp, listFuturesInstruments } from './futures-catalog';

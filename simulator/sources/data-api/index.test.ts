@@ -1,3 +1,7 @@
+/**
+ * The Data API twin over HTTP: spot historical rows, parameter and lookup errors, rate limits,
+ * faults and the catalogue.
+ */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SimulatorControl } from '../../control-client';
 import { startSimulator, type RunningSimulator } from '../../server';

@@ -1,3 +1,7 @@
+/**
+ * The Data API twin's reference routes: spot and futures markets and instruments, and their
+ * agreement with the historical routes (listing dates).
+ */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findInstrument, listInstruments, SIM_MARKETS } from './catalog';
 import { findFuturesInstrument, FUTURES_MARKETS, listFuturesInstruments } from './futures-catalog';

@@ -1,3 +1,7 @@
+/**
+ * The min-api twin over HTTP, held to the real API's recorded answers (the production source's
+ * fixtures): histo rows, HTTP 200 errors, rate limits, faults, top lists, coin list, exchanges.
+ */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SimulatorControl } from '../../control-client';

@@ -1,3 +1,6 @@
+/**
+ * The min-api twin's deterministic series, catalogue and display formatting, without a server.
+ */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   CCCAGG,
