@@ -64,6 +64,50 @@ describe('PgRateGate', () => {
     expect(Math.max(...fractions)).toBeLessThan(0.85);
   });
 
+  it('a grant that waited for the lock across a window boundary is counted in the new window; no count is lost', async () => {
+    // A caller reads the clock, then waits for the window rows' lock while another transaction
+    // holds it across a second boundary and takes a call in the new second. The waiting caller must
+    // count itself in the new second as well (used = 2), never move the window back and restart
+    // the count (which let a fleet exceed the API's window under load).
+    const key = `lock-test-${randomUUID().slice(0, 8)}`;
+    const dbFraction = async () =>
+      (await pools[0]!.query<{ f: number }>('SELECT mod(extract(epoch FROM clock_timestamp()), 1)::float8 AS f'))
+        .rows[0]!.f;
+    await pools[0]!.query(`INSERT INTO rate_budget_windows (source, window_seconds) VALUES ($1, 1)`, [key]);
+    // Start early in a second, so the waiting caller's first clock reading is well before the guard band.
+    for (let f = await dbFraction(); f > 0.3; f = await dbFraction()) await new Promise((r) => setTimeout(r, 20));
+    const holder = await pools[0]!.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`SELECT 1 FROM rate_budget_windows WHERE source = $1 FOR UPDATE`, [key]);
+      const waiting = pools[1]!.query<{ granted: boolean }>(
+        'SELECT granted FROM rate_budget_acquire($1, ARRAY[1], ARRAY[10])',
+        [key],
+      );
+      // Hold the lock into the next second, then take a call there.
+      const f = await dbFraction();
+      await new Promise((r) => setTimeout(r, (1 - f) * 1000 + 150));
+      const held = await holder.query<{ granted: boolean }>(
+        'SELECT granted FROM rate_budget_acquire($1, ARRAY[1], ARRAY[10])',
+        [key],
+      );
+      expect(held.rows[0]!.granted).toBe(true);
+      await holder.query('COMMIT');
+      expect((await waiting).rows[0]!.granted).toBe(true);
+    } finally {
+      holder.release();
+    }
+    const row = (
+      await pools[0]!.query<{ window_start: string; used: number; now_s: number }>(
+        `SELECT window_start, used, floor(extract(epoch FROM clock_timestamp()))::float8 AS now_s
+         FROM rate_budget_windows WHERE source = $1`,
+        [key],
+      )
+    ).rows[0]!;
+    expect(row.used).toBe(2);
+    expect(Number(row.window_start)).toBeGreaterThanOrEqual(row.now_s - 1);
+  });
+
   it('a pause stops every gate of the budget; a long wait is SourcePausedError, not a blocked worker', async () => {
     const key = `pause-test-${randomUUID().slice(0, 8)}`;
     const a = new PgRateGate(pools[0]!, key, { second: 100 }, { maxInlineWaitMs: 300 });
