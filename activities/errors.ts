@@ -81,10 +81,13 @@ export class ResponseSchemaError extends IngestError {
     "the API's response no longer matches its contract: add a fixture, update the source's schemas, then reset the workflow";
 }
 
-/** Rows that cannot be right (outside the requested window, wrong series). A bug or an API fault: stop. */
+/**
+ * A page none of whose rows can be stored (every row broke an invariant): quarantining a whole page
+ * would hide a broken API or a bug. Single bad rows are quarantined instead, never this.
+ */
 export class DataInvariantError extends IngestError {
   readonly retryable = false;
-  readonly hint = 'the response contradicts the request; inspect the details before resetting';
+  readonly hint = 'every row of the page broke an invariant; inspect the quarantine and the details before resetting';
 }
 
 /** Workflow or activity input that cannot be valid. */

@@ -10,7 +10,7 @@
 #      if that fails, retry once with GOTOOLCHAIN=go1.27.3
 #
 # Why v1.5.1: it is the newest CLI that `go install` accepts (v1.6.0+ carry a `replace` directive);
-# see docs/temporal-notes.md §A1.
+# see docs/temporal-cli.md (and the design notes' temporal-notes.md §A1).
 #
 # Options:
 #   --no-build   resolve only; exit 3 (and print nothing on stdout) if a build would be needed

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { RateLimits } from '../rate-limits';
 import { rateLimitsSchema } from '../rate-limits';
-import { Secret } from '../secret';
+import { secretSchema, type Secret } from '../secret';
 
 export interface HttpSourceConfig {
   readonly baseUrl: string;
@@ -34,11 +34,7 @@ export function httpSourceConfigSchema(prefix: string, defaultBaseUrl: string, d
   return z
     .object({
       [`${prefix}_BASE_URL`]: z.url({ protocol: /^https?$/ }).default(defaultBaseUrl),
-      [`${prefix}_KEY`]: z
-        .string()
-        .min(1)
-        .transform((v) => new Secret(v))
-        .optional(),
+      [`${prefix}_KEY`]: secretSchema.optional(),
       [`${prefix}_TIMEOUT_MS`]: z.coerce.number().int().min(100).max(600_000).default(30_000),
       [`${prefix}_RATE_LIMITS`]: rateLimitsSchema.default(defaultLimits),
     })

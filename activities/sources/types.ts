@@ -1,7 +1,8 @@
 /**
  * The source contract (our "dialect", after Kysely): everything outside `activities/sources/<id>/`
  * works through these types only and never names a source. Adding an API = adding a folder that
- * exports a `SourceDefinition`, plus one line in `./index.ts`.
+ * exports a `SourceDefinition`, plus one line in `./index.ts`, and its simulator twin in
+ * `simulator/sources/<id>/` (docs/guidelines.md has the checklist).
  */
 import type { Table } from 'apache-arrow';
 import type { z } from 'zod';

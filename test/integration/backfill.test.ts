@@ -345,7 +345,7 @@ describe('crash safety', () => {
     // SIGTERM is a graceful shutdown: the worker drains and exits 0.
     expect(await second.exited).toBe(0);
     expect(second.output.join('\n')).toContain('stopped');
-    // The key (sent as a header: activities/sources/data-api/client.test.ts) is never printed
+    // The key (sent as a header: test/unit/sources/data-api-client.test.ts) is never printed
     // nor recorded in Temporal, even at DEBUG.
     for (const out of [first.output, second.output]) expect(out.join('\n')).not.toContain(apiKey);
     const history = JSON.stringify(await handle.fetchHistory());

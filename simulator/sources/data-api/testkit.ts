@@ -1,6 +1,6 @@
 /**
  * Test helpers for the Data API simulator tests: a real HTTP simulator with only the Data API
- * mounted, and small fetch wrappers. Used by `simulator.test.ts` and `sim-*.test.ts`.
+ * mounted, and small fetch wrappers. Used by this twin's `*.test.ts`.
  */
 import { SimulatorControl } from '../../control-client';
 import { startSimulator, type RunningSimulator } from '../../server';
