@@ -7,6 +7,7 @@
  * code never inspects a source's wire format.
  */
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+import type { SpentWindow } from './rate-limits';
 
 export interface IngestErrorOptions {
   /** Structured, secret-free facts shown in the failure's details (status, url path, param…). */
@@ -36,17 +37,33 @@ export class SourceUnavailableError extends IngestError {
 
 /**
  * Over a rate limit (429, quota body, ban). Retried after `retryAfterSeconds` when the API says
- * how long to wait. Not a data error: nothing is lost.
+ * how long to wait. Not a data error: nothing is lost. `quota` is the window the API's own report
+ * says is spent, when it says so (the fleet budget then marks that window spent too).
  */
 export class RateLimitedError extends IngestError {
   readonly retryable = true;
   readonly hint = 'rate limited: waits for the window to reopen, then resumes by itself';
   readonly retryAfterSeconds: number | undefined;
+  readonly quota: SpentWindow | undefined;
 
-  constructor(message: string, retryAfterSeconds: number | undefined, options: IngestErrorOptions = {}) {
+  constructor(
+    message: string,
+    retryAfterSeconds: number | undefined,
+    options: IngestErrorOptions & { readonly quota?: SpentWindow | undefined } = {},
+  ) {
     super(message, options);
     this.retryAfterSeconds = retryAfterSeconds;
+    this.quota = options.quota;
   }
+}
+
+/**
+ * How a quota answer reads: `quota spent: day window, 7773 of 7500 calls, resets 2026-12-03T00:00:00Z`.
+ * `atSeconds` is the instant the report was made (the server's clock).
+ */
+export function describeSpentWindow(q: SpentWindow, atSeconds: number): string {
+  const resets = new Date(Math.round(atSeconds + q.resetSeconds) * 1000).toISOString().replace('.000Z', 'Z');
+  return `quota spent: ${q.window} window, ${q.callsMade} of ${q.maxCalls} calls, resets ${resets}`;
 }
 
 /** A transient database condition (connection lost, serialization failure, deadlock, too many connections). */

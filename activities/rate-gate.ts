@@ -9,7 +9,8 @@
  * `SourcePausedError`, which the ingest activity turns into a durable pause of its workflow.
  */
 import type pg from 'pg';
-import { RATE_WINDOW_SECONDS, RATE_WINDOWS, type RateLimits } from './rate-limits';
+import { Context } from '@temporalio/activity';
+import { RATE_WINDOW_SECONDS, RATE_WINDOWS, type RateLimits, type RateWindow } from './rate-limits';
 import { canonicalTime } from '../workflows/contracts/ids';
 import { PgPauseStore, type PauseStore } from './db/pause-store';
 import { classifyDatabaseError, RateLimitedError } from './errors';
@@ -20,8 +21,18 @@ export interface RateGate {
    * source is paused, or the budget is exhausted, for longer than the inline wait allows.
    */
   acquire(signal: AbortSignal): Promise<void>;
-  /** Pause the whole source for `seconds` (extends an existing pause, never shortens it). */
-  pause(seconds: number, reason: string, setBy: string): Promise<void>;
+  /**
+   * Pause the whole source for `seconds` (extends an existing pause, never shortens it), at most
+   * the gate's cap: a longer request is clamped and logged. Returns the seconds applied.
+   */
+  pause(seconds: number, reason: string, setBy: string): Promise<number>;
+  /**
+   * The API says this window of the quota is spent and resets in `resetSeconds`: mark it spent in
+   * the fleet budget until it ends, so no worker spends a call on it (rejected calls count against
+   * the quota too). Only where the budget's window is the API's (it keeps that window, and it ends
+   * within a minute of the API's reset: the clocks agree); otherwise the pause alone holds.
+   */
+  spend(window: RateWindow, resetSeconds: number): Promise<void>;
 }
 
 /**
@@ -48,6 +59,31 @@ export class SourcePausedError extends RateLimitedError {
 /** How long to pause when a rate-limit answer does not say how long. */
 export const DEFAULT_PAUSE_SECONDS = 60;
 
+/** The longest pause by default: a spent month quota can need 31 days; a bogus answer must not park a source for years. */
+export const DEFAULT_MAX_PAUSE_SECONDS = 32 * 86_400;
+
+/**
+ * The pause to apply for a requested one: within [0, max]; a requested length that is not a number
+ * at all is the default. `onClamp` hears of a request above the cap.
+ */
+export function clampPause(seconds: number, maxSeconds: number, onClamp: (requested: number) => void): number {
+  if (Number.isNaN(seconds)) return Math.min(DEFAULT_PAUSE_SECONDS, maxSeconds);
+  if (seconds > maxSeconds) {
+    onClamp(seconds);
+    return maxSeconds;
+  }
+  return Math.max(0, seconds);
+}
+
+/** A warning from a gate: the activity's logger inside an activity, else stderr. */
+function warn(message: string): void {
+  try {
+    Context.current().log.warn(message);
+  } catch {
+    console.warn(message);
+  }
+}
+
 /** A pause as activities return it to their workflow: until when (ISO, rounded up to the second) and why. */
 export interface SourcePause {
   readonly until: string;
@@ -62,21 +98,30 @@ export async function pauseFor(err: unknown, gate: RateGate, source: string): Pr
   if (err instanceof SourcePausedError)
     return { until: canonicalTime(Math.ceil(err.untilSeconds)), reason: err.reason };
   if (!(err instanceof RateLimitedError)) return undefined;
-  const seconds = err.retryAfterSeconds ?? DEFAULT_PAUSE_SECONDS;
+  // The API's own report of a spent window: the budget keeps it spent, whatever an operator lifts.
+  if (err.quota) await gate.spend(err.quota.window, err.quota.resetSeconds);
   const reason = `${source} answered: ${err.message}`;
-  await gate.pause(seconds, reason, 'api');
+  const seconds = await gate.pause(err.retryAfterSeconds ?? DEFAULT_PAUSE_SECONDS, reason, 'api');
   return { until: canonicalTime(Math.ceil(Date.now() / 1000 + seconds)), reason };
 }
 
-/** A gate that never waits (unit tests; sources configured with `…_RATE_LIMITS=off`). */
+/** A gate that never waits (unit tests; sources configured with `…_RATE_LIMITS=off`). Pauses are still capped. */
 export const OPEN_GATE: RateGate = {
   acquire: async () => undefined,
-  pause: async () => undefined,
+  pause: async (seconds, reason) =>
+    clampPause(seconds, DEFAULT_MAX_PAUSE_SECONDS, (s) =>
+      warn(`pause of ${s} s clamped to ${DEFAULT_MAX_PAUSE_SECONDS} s (${reason})`),
+    ),
+  spend: async () => undefined,
 };
 
 export interface PgRateGateOptions {
   /** Longest wait done inside one acquire before giving up with `SourcePausedError`. @default 20 s */
   readonly maxInlineWaitMs?: number;
+  /** Longest pause; a longer one (a bogus `Retry-After` or cooldown) is clamped and logged. @default 32 days */
+  readonly maxPauseSeconds?: number;
+  /** Where a clamped pause is reported. @default the activity's logger, else stderr */
+  readonly warn?: (message: string) => void;
 }
 
 const abortableSleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -99,16 +144,22 @@ export class PgRateGate implements RateGate {
   readonly #windows: number[];
   readonly #limits: number[];
   readonly #maxInlineWaitMs: number;
+  readonly #maxPauseSeconds: number;
+  readonly #warn: (message: string) => void;
   readonly #pauses: PauseStore;
+  readonly #limitsByWindow: RateLimits;
 
   constructor(pool: pg.Pool, source: string, limits: RateLimits, options: PgRateGateOptions = {}) {
     this.#pool = pool;
     this.#pauses = new PgPauseStore(pool);
     this.#source = source;
+    this.#limitsByWindow = limits;
     const set = RATE_WINDOWS.filter((w) => limits[w] !== undefined);
     this.#windows = set.map((w) => RATE_WINDOW_SECONDS[w]);
     this.#limits = set.map((w) => limits[w]!);
     this.#maxInlineWaitMs = options.maxInlineWaitMs ?? 20_000;
+    this.#maxPauseSeconds = options.maxPauseSeconds ?? DEFAULT_MAX_PAUSE_SECONDS;
+    this.#warn = options.warn ?? warn;
   }
 
   async acquire(signal: AbortSignal): Promise<void> {
@@ -136,7 +187,33 @@ export class PgRateGate implements RateGate {
     }
   }
 
-  async pause(seconds: number, reason: string, setBy: string): Promise<void> {
-    await this.#pauses.pause(this.#source, seconds, reason, setBy);
+  async pause(seconds: number, reason: string, setBy: string): Promise<number> {
+    const applied = clampPause(seconds, this.#maxPauseSeconds, (requested) =>
+      this.#warn(
+        `${this.#source}: a pause of ${requested} s was clamped to ${this.#maxPauseSeconds} s (INGEST_MAX_PAUSE_SECONDS): ${reason}`,
+      ),
+    );
+    await this.#pauses.pause(this.#source, applied, reason, setBy);
+    return applied;
+  }
+
+  async spend(window: RateWindow, resetSeconds: number): Promise<void> {
+    const limit = this.#limitsByWindow[window];
+    if (limit === undefined) return; // the budget does not keep this window: the pause covers it
+    const seconds = RATE_WINDOW_SECONDS[window];
+    try {
+      await this.#pool.query(
+        `WITH now AS (SELECT extract(epoch FROM clock_timestamp()) AS s)
+         INSERT INTO rate_budget_windows AS w (source, window_seconds, window_start, used)
+         SELECT $1, $2::int, floor(now.s / $2::int)::bigint * $2::int, $3::int FROM now
+         WHERE abs(floor(now.s / $2::int) * $2::int + $2::int - (now.s + $4::float8)) <= 60
+         ON CONFLICT (source, window_seconds) DO UPDATE SET
+           used = CASE WHEN w.window_start >= EXCLUDED.window_start THEN greatest(w.used, EXCLUDED.used) ELSE EXCLUDED.used END,
+           window_start = greatest(w.window_start, EXCLUDED.window_start)`,
+        [this.#source, seconds, limit, resetSeconds],
+      );
+    } catch (err) {
+      throw classifyDatabaseError(err);
+    }
   }
 }

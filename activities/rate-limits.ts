@@ -54,3 +54,50 @@ export function formatRateLimits(limits: RateLimits | 'off'): string {
     .map((w) => `${w}=${limits[w]}`)
     .join(',');
 }
+
+/**
+ * End (Unix seconds) of the fixed UTC window of this kind that contains `atSeconds`: second …
+ * day are epoch-aligned (a day ends at 00:00 UTC); a month ends on the 1st of the next UTC month,
+ * as the APIs reset their quotas on calendar windows (api-wire-reference §2.5).
+ */
+export function windowEnd(window: RateWindow, atSeconds: number): number {
+  if (window === 'month') {
+    const d = new Date(atSeconds * 1000);
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) / 1000;
+  }
+  const len = RATE_WINDOW_SECONDS[window];
+  return Math.floor(atSeconds / len) * len + len;
+}
+
+/** A quota window the API reports spent. */
+export interface SpentWindow {
+  readonly window: RateWindow;
+  readonly callsMade: number;
+  readonly maxCalls: number;
+  /** Seconds from the report's instant until the window resets. */
+  readonly resetSeconds: number;
+}
+
+const usageSchema = z.record(z.string(), z.unknown());
+
+/**
+ * The API's own quota report (`{calls_made, max_calls}` per window, as both APIs send with a quota
+ * answer) read as the longest window spent (`calls_made ≥ max_calls`), with the seconds until it
+ * resets measured on the server's clock (`atSeconds`, from its `Date`). Undefined when no window is
+ * spent or the report cannot be read: the caller then falls back to headers or a default.
+ */
+export function spentWindow(report: unknown, atSeconds: number): SpentWindow | undefined {
+  const parsed = z.object({ calls_made: usageSchema, max_calls: usageSchema }).safeParse(report);
+  if (!parsed.success) return undefined;
+  const { calls_made: made, max_calls: max } = parsed.data;
+  for (const window of [...RATE_WINDOWS].reverse()) {
+    const callsMade = made[window];
+    const maxCalls = max[window];
+    if (typeof callsMade !== 'number' || typeof maxCalls !== 'number') continue;
+    if (!Number.isFinite(callsMade) || !Number.isFinite(maxCalls) || maxCalls <= 0) continue;
+    if (callsMade >= maxCalls) {
+      return { window, callsMade, maxCalls, resetSeconds: windowEnd(window, atSeconds) - atSeconds };
+    }
+  }
+  return undefined;
+}

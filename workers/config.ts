@@ -43,6 +43,16 @@ const workerEnvSchema = z.object({
    * workflow durably instead (visible in the UI).
    */
   INGEST_MAX_INLINE_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(20_000),
+  /**
+   * Longest fleet-wide pause of a source (seconds): a longer one an API asks for (a bogus
+   * `Retry-After` or cooldown) is clamped and logged. 32 days covers a spent month quota.
+   */
+  INGEST_MAX_PAUSE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(366 * 86_400)
+    .default(32 * 86_400),
   /** Apply pending sql/ migrations at boot (safe with several workers: advisory lock). */
   INGEST_MIGRATE: z.stringbool().default(true),
   /** A prebuilt workflow bundle (`npm run build:bundle`); otherwise bundled at boot. */
@@ -59,6 +69,7 @@ export interface WorkerConfig {
   readonly dbPoolMax: number;
   readonly migrate: boolean;
   readonly maxInlineWaitMs: number;
+  readonly maxPauseSeconds: number;
   readonly workflowBundlePath: string | undefined;
   readonly logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   readonly temporal: { readonly connection: NativeConnectionOptions; readonly namespace: string };
@@ -117,6 +128,7 @@ export function loadConfig(rawEnv: Env = process.env): WorkerConfig {
     dbPoolMax: w.INGEST_DB_POOL_MAX,
     migrate: w.INGEST_MIGRATE,
     maxInlineWaitMs: w.INGEST_MAX_INLINE_WAIT_MS,
+    maxPauseSeconds: w.INGEST_MAX_PAUSE_SECONDS,
     workflowBundlePath: w.WORKFLOW_BUNDLE_PATH,
     logLevel: w.LOG_LEVEL,
     temporal,

@@ -33,7 +33,10 @@ export async function createWorkers(
       const gate =
         budget.limits === 'off'
           ? OPEN_GATE
-          : new PgRateGate(pool, budget.key, budget.limits, { maxInlineWaitMs: config.maxInlineWaitMs });
+          : new PgRateGate(pool, budget.key, budget.limits, {
+              maxInlineWaitMs: config.maxInlineWaitMs,
+              maxPauseSeconds: config.maxPauseSeconds,
+            });
       return [s.definition.id, { definition: s.definition, config: s.config, gate }];
     }),
   );

@@ -9,6 +9,12 @@ import { exhaustedWindows, httpGet, type HttpResponse } from '../http';
 import type { HttpSourceConfig } from './http-config';
 import type { FetchContext } from './types';
 
+/** What a source's classification of an answer may know of the request besides the response. */
+export interface CheckContext {
+  /** Whether the request carried an API key (some answers mean a quota when keyless, auth otherwise). */
+  readonly keyed: boolean;
+}
+
 /** What lineage records of one response. */
 export interface ResponseMeta {
   readonly request: string;
@@ -25,7 +31,7 @@ export async function getJson<T>(
   ctx: FetchContext<HttpSourceConfig>,
   path: string,
   params: Readonly<Record<string, string | number | boolean>>,
-  check: (res: HttpResponse) => T,
+  check: (res: HttpResponse, req: CheckContext) => T,
 ): Promise<{ checked: T; meta: ResponseMeta }> {
   const url = new URL(`${ctx.config.baseUrl}${path}`);
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, String(v));
@@ -34,7 +40,7 @@ export async function getJson<T>(
 
   await ctx.gate.acquire(ctx.signal);
   const res = await httpGet(url, { headers, timeoutMs: ctx.config.timeoutMs, signal: ctx.signal });
-  const checked = check(res);
+  const checked = check(res, { keyed: ctx.config.apiKey !== undefined });
   // The API says a window is used up (other clients on the key, clock skew): pause the source
   // fleet-wide until it resets, instead of walking into a rate-limit answer.
   for (const w of exhaustedWindows(res.headers)) {

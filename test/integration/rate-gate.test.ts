@@ -108,6 +108,49 @@ describe('PgRateGate', () => {
     expect(Number(row.window_start)).toBeGreaterThanOrEqual(row.now_s - 1);
   });
 
+  it("a quota answer's spent window is spent in the fleet budget: no gate grants a call until it ends", async () => {
+    const key = `spend-test-${randomUUID().slice(0, 8)}`;
+    const a = new PgRateGate(pools[0]!, key, { second: 100, day: 1_000 }, { maxInlineWaitMs: 300 });
+    const b = new PgRateGate(pools[1]!, key, { second: 100, day: 1_000 }, { maxInlineWaitMs: 300 });
+    await a.acquire(never);
+    const dayEnd = Math.floor(Date.now() / 86_400_000) * 86_400 + 86_400;
+    // An API whose clock is a day ahead is not this budget's window: nothing is marked.
+    await a.spend('day', dayEnd + 86_400 - Date.now() / 1000);
+    await b.acquire(never);
+    await a.spend('day', dayEnd - Date.now() / 1000);
+    const err = await b.acquire(never).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SourcePausedError);
+    expect((err as SourcePausedError).reason).toBe('budget: 1000 calls per 86400 s used');
+    expect(Math.abs((err as SourcePausedError).untilSeconds - dayEnd)).toBeLessThan(5);
+    // A window the budget does not keep is left to the pause (nothing to mark).
+    const c = new PgRateGate(pools[2]!, `${key}-x`, { second: 100 }, { maxInlineWaitMs: 300 });
+    await c.spend('day', dayEnd - Date.now() / 1000);
+    await c.acquire(never);
+  });
+
+  it('a pause is capped: a bogus wait is clamped, logged, and stored as the cap', async () => {
+    const key = `cap-test-${randomUUID().slice(0, 8)}`;
+    const warnings: string[] = [];
+    const gate = new PgRateGate(
+      pools[0]!,
+      key,
+      { second: 100 },
+      { maxPauseSeconds: 120, warn: (m) => warnings.push(m) },
+    );
+    expect(await gate.pause(9e12, 'Cooldown: 9e12', 'api')).toBe(120);
+    expect(warnings).toEqual([
+      `${key}: a pause of 9000000000000 s was clamped to 120 s (INGEST_MAX_PAUSE_SECONDS): Cooldown: 9e12`,
+    ]);
+    const row = await pools[0]!.query<{ s: number }>(
+      `SELECT extract(epoch FROM paused_until - clock_timestamp())::float8 AS s FROM source_pauses WHERE source = $1`,
+      [key],
+    );
+    expect(row.rows[0]!.s).toBeGreaterThan(110);
+    expect(row.rows[0]!.s).toBeLessThanOrEqual(120);
+    expect(await gate.pause(30, 'short', 'api')).toBe(30);
+    expect(warnings).toHaveLength(1);
+  });
+
   it('a pause stops every gate of the budget; a long wait is SourcePausedError, not a blocked worker', async () => {
     const key = `pause-test-${randomUUID().slice(0, 8)}`;
     const a = new PgRateGate(pools[0]!, key, { second: 100 }, { maxInlineWaitMs: 300 });

@@ -23,14 +23,19 @@ import { OPEN_GATE } from '../../rate-gate';
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 
-function response(status: number, body: string, headers: Record<string, string> = {}): HttpResponse {
+function response(
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+  serverTime?: number,
+): HttpResponse {
   return {
     status,
     body,
     headers: new Headers(headers),
     url: '/spot/v1/historical/days?x=1',
     sha256: 'x',
-    serverTime: undefined,
+    serverTime,
   };
 }
 
@@ -173,6 +178,32 @@ describe('Data API response classification', () => {
       expect.unreachable();
     } catch (e) {
       expect((e as RateLimitedError).retryAfterSeconds).toBe(1);
+    }
+  });
+
+  it('429 whose other_info says the day quota is spent (no headers) → waits until 00:00 UTC on the server clock', () => {
+    const body = JSON.stringify({
+      Data: {},
+      Err: {
+        type: 99,
+        message: 'Rate limit excedeed. Please create an API key to get a higher rate limit.',
+        other_info: {
+          calls_made: { second: 1, minute: 5, hour: 90, day: 7600, month: 7600, total_calls: 7600 },
+          max_calls: { second: 20, minute: 300, hour: 3000, day: 7500, month: 11000 },
+        },
+      },
+    });
+    const evening = Date.parse('2026-12-02T18:00:00Z') / 1000;
+    try {
+      checkResponse(response(429, body, {}, evening));
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(RateLimitedError);
+      expect((e as RateLimitedError).retryAfterSeconds).toBe(21_600);
+      expect((e as RateLimitedError).quota?.window).toBe('day');
+      expect((e as Error).message).toContain(
+        'quota spent: day window, 7600 of 7500 calls, resets 2026-12-03T00:00:00Z',
+      );
     }
   });
 

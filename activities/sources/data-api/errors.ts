@@ -3,6 +3,7 @@
  * §3.9). The only place that reads this API's error wire format.
  */
 import {
+  describeSpentWindow,
   MalformedResponseError,
   RateLimitedError,
   SourceAuthError,
@@ -10,6 +11,7 @@ import {
   SourceUnavailableError,
 } from '../../errors';
 import { exhaustedWindowReset, parseRetryAfter, tryParseJson, type HttpResponse } from '../../http';
+import { spentWindow } from '../../rate-limits';
 import { errorEnvelopeSchema } from './schemas';
 
 export type Checked =
@@ -37,13 +39,13 @@ export function checkResponse(res: HttpResponse): Checked {
     }
     // Partial failures can come back as 200 with `Err` populated.
     if (err && (err.type !== undefined || message !== '')) {
-      if (err.type === 99) throw rateLimited(res, message, details);
+      if (err.type === 99) throw rateLimited(res, message, err.other_info, details);
       throw new SourceRequestError(`GET ${res.url}: API error in a 200 response: ${message}`, { details });
     }
     return { kind: 'ok', json };
   }
 
-  if (res.status === 429 || err?.type === 99) throw rateLimited(res, message, details);
+  if (res.status === 429 || err?.type === 99) throw rateLimited(res, message, err?.other_info, details);
   if (res.status === 401 || res.status === 403) {
     throw new SourceAuthError(`GET ${res.url}: HTTP ${res.status} ${message || 'unauthorized'}`, { details });
   }
@@ -57,13 +59,30 @@ export function checkResponse(res: HttpResponse): Checked {
   throw new SourceUnavailableError(`GET ${res.url}: HTTP ${res.status} ${message || 'server error'}`, { details });
 }
 
-function rateLimited(res: HttpResponse, message: string, details: Record<string, unknown>): RateLimitedError {
+/**
+ * How long to wait: the longest of what the answer says: `Retry-After`, the hard block's seconds,
+ * the reset of the longest window `other_info`'s usage report says is spent, and the reset of a
+ * window `X-RateLimit-*-All` reports exhausted. Undefined when it says none.
+ */
+function rateLimited(
+  res: HttpResponse,
+  message: string,
+  otherInfo: unknown,
+  details: Record<string, unknown>,
+): RateLimitedError {
   const hardBlock = /hard blocked for at least (\d+) seconds/i.exec(message);
-  const retryAfter =
-    parseRetryAfter(res.headers.get('retry-after')) ??
-    (hardBlock ? Number(hardBlock[1]) : undefined) ??
-    exhaustedWindowReset(res.headers);
-  return new RateLimitedError(`GET ${res.url}: HTTP ${res.status} ${message || 'rate limited'}`, retryAfter, {
-    details: { ...details, retryAfterSeconds: retryAfter },
+  const at = res.serverTime ?? Date.now() / 1000;
+  const quota = spentWindow(otherInfo, at);
+  const waits = [
+    parseRetryAfter(res.headers.get('retry-after')),
+    hardBlock ? Number(hardBlock[1]) : undefined,
+    quota?.resetSeconds,
+    exhaustedWindowReset(res.headers),
+  ].filter((s): s is number => s !== undefined);
+  const retryAfter = waits.length > 0 ? Math.max(...waits) : undefined;
+  const what = quota ? `${describeSpentWindow(quota, at)}: ` : '';
+  return new RateLimitedError(`GET ${res.url}: HTTP ${res.status} ${what}${message || 'rate limited'}`, retryAfter, {
+    details: { ...details, retryAfterSeconds: retryAfter, quota },
+    quota,
   });
 }

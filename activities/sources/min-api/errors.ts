@@ -11,6 +11,7 @@
  * the JSON body's message when there is one.
  */
 import {
+  describeSpentWindow,
   MalformedResponseError,
   RateLimitedError,
   SourceAuthError,
@@ -19,16 +20,21 @@ import {
   type IngestError,
 } from '../../errors';
 import { exhaustedWindowReset, parseRetryAfter, tryParseJson, type HttpResponse } from '../../http';
+import { spentWindow } from '../../rate-limits';
+import type { CheckContext } from '../http-client';
 import { errorEnvelopeSchema, type ErrorEnvelope } from './schemas';
 
 /** Messages that mean the key is missing or not accepted (any `Type` but 99). */
 const AUTH_MESSAGE = /(auth|api)[ _-]?key|unauthori[sz]ed|authenticat/i;
 
+/** What a keyless caller over its (IP-based) quota is now told, with HTTP 401. */
+const KEY_REQUIRED = /api[ _-]?key (is )?required/i;
+
 /**
  * Decide what a response means: returns the parsed JSON of a success (every body that is not an
  * error envelope; the caller checks its shape), throws the classified error otherwise.
  */
-export function checkResponse(res: HttpResponse): unknown {
+export function checkResponse(res: HttpResponse, req: CheckContext = { keyed: true }): unknown {
   const json = tryParseJson(res.body);
   const parsedErr = json === undefined ? undefined : errorEnvelopeSchema.safeParse(json);
   const err = parsedErr?.success ? parsedErr.data : undefined;
@@ -53,6 +59,15 @@ export function checkResponse(res: HttpResponse): unknown {
 
   const message = err?.Message ?? '';
   if (res.status === 429 || err?.Type === 99) throw rateLimited(res, err, details);
+  if (res.status === 401 && !req.keyed && KEY_REQUIRED.test(message || res.body.slice(0, 200))) {
+    // Users see keyless over-quota calls answered so: the keyless quota, not a bad key (there is
+    // none). The answer does not say which window: the default pause applies.
+    throw new RateLimitedError(
+      `GET ${res.url}: HTTP 401 ${message || 'API key required'}: the keyless quota is spent (set MIN_API_KEY for a plan's quota)`,
+      parseRetryAfter(res.headers.get('retry-after')),
+      { details: { ...details, keylessQuota: true } },
+    );
+  }
   if (res.status === 401 || res.status === 403) {
     throw new SourceAuthError(`GET ${res.url}: HTTP ${res.status} ${message || 'unauthorized'}`, { details });
   }
@@ -74,17 +89,27 @@ function classifyApiError(res: HttpResponse, err: ErrorEnvelope, details: Record
 }
 
 /**
- * How long to wait: the ban's `Cooldown`, else a `Retry-After` header, else the reset of the window
- * the `X-RateLimit-*-All` headers (sent only with a key) report exhausted; undefined when the answer
- * does not say.
+ * How long to wait: the longest of what the answer says: the ban's `Cooldown`, a `Retry-After`
+ * header, the reset of the longest window its `RateLimit` report says is spent (`calls_made ≥
+ * max_calls`; real keyless answers carry nothing else), and the reset of a window the
+ * `X-RateLimit-*-All` headers (sent only with a key) report exhausted. Undefined when it says none.
  */
 function rateLimited(res: HttpResponse, err: ErrorEnvelope | undefined, details: Record<string, unknown>) {
   const cooldown = err?.Cooldown !== undefined && err.Cooldown > 0 ? err.Cooldown : undefined;
-  const retryAfter = cooldown ?? parseRetryAfter(res.headers.get('retry-after')) ?? exhaustedWindowReset(res.headers);
-  const what = cooldown !== undefined ? `banned for ${cooldown} s` : 'rate limited';
+  const at = res.serverTime ?? Date.now() / 1000;
+  const quota = spentWindow(err?.RateLimit, at);
+  const waits = [
+    cooldown,
+    parseRetryAfter(res.headers.get('retry-after')),
+    quota?.resetSeconds,
+    exhaustedWindowReset(res.headers),
+  ].filter((s): s is number => s !== undefined);
+  const retryAfter = waits.length > 0 ? Math.max(...waits) : undefined;
+  const what =
+    cooldown !== undefined ? `banned for ${cooldown} s` : quota ? describeSpentWindow(quota, at) : 'rate limited';
   return new RateLimitedError(
     `GET ${res.url}: HTTP ${res.status} ${what} (Type ${err?.Type ?? '?'}): ${err?.Message || 'over the rate limit'}`,
     retryAfter,
-    { details: { ...details, cooldown: err?.Cooldown, retryAfterSeconds: retryAfter } },
+    { details: { ...details, cooldown: err?.Cooldown, retryAfterSeconds: retryAfter, quota }, quota },
   );
 }

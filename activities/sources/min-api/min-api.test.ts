@@ -34,14 +34,19 @@ import { histoEnvelopeSchema } from './schemas';
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 
-function response(status: number, body: string, headers: Record<string, string> = {}): HttpResponse {
+function response(
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+  serverTime?: number,
+): HttpResponse {
   return {
     status,
     body,
     headers: new Headers(headers),
     url: '/data/v2/histoday?fsym=BTC&tsym=USD',
     sha256: 'x',
-    serverTime: undefined,
+    serverTime,
   };
 }
 
@@ -270,23 +275,58 @@ describe('min-api response classification', () => {
     expect((err as SourceAuthError).retryable).toBe(false);
   });
 
-  it('Type 99 over quota (HTTP 200) → RateLimitedError; keyless (no headers) the wait is unknown', () => {
-    const err = thrown(() => checkResponse(response(200, fixture('error-rate-limit.json'))));
+  it('Type 99 over quota (HTTP 200, no headers, as real answers come) → waits until the spent day window resets', () => {
+    // The real answer: day 7773 of 7500 (rejected calls count too). Measured on the server's clock.
+    const noon = Date.parse('2026-12-02T12:00:00Z') / 1000;
+    const err = thrown(() => checkResponse(response(200, fixture('error-rate-limit.json'), {}, noon)));
     expect(err).toBeInstanceOf(RateLimitedError);
     expect((err as RateLimitedError).retryable).toBe(true);
-    expect((err as RateLimitedError).retryAfterSeconds).toBeUndefined();
+    expect((err as RateLimitedError).retryAfterSeconds).toBe(43_200);
+    expect((err as RateLimitedError).quota).toEqual({
+      window: 'day',
+      callsMade: 7773,
+      maxCalls: 7500,
+      resetSeconds: 43_200,
+    });
+    expect(err.message).toContain('quota spent: day window, 7773 of 7500 calls, resets 2026-12-03T00:00:00Z');
     expect(err.message).toContain('You are over your rate limit');
   });
 
+  it('keyless, HTTP 401 "API key required" is the keyless quota (a pause), not an auth failure; with a key it is auth', () => {
+    const body = JSON.stringify({ Response: 'Error', Message: 'API key required', Type: 1, Data: {} });
+    const keyless = thrown(() => checkResponse(response(401, body), { keyed: false }));
+    expect(keyless).toBeInstanceOf(RateLimitedError);
+    expect(keyless.message).toContain('keyless quota');
+    expect(thrown(() => checkResponse(response(401, 'API key required'), { keyed: false }))).toBeInstanceOf(
+      RateLimitedError,
+    );
+    expect(thrown(() => checkResponse(response(401, body), { keyed: true }))).toBeInstanceOf(SourceAuthError);
+    // An endpoint that needs a key says so differently: that stays an auth failure, keyless or not.
+    const needsKey = JSON.stringify({
+      Response: 'Error',
+      Message: 'You need a valid auth key or api key to access this endpoint',
+      Type: 1,
+      Data: {},
+    });
+    expect(thrown(() => checkResponse(response(200, needsKey), { keyed: false }))).toBeInstanceOf(SourceAuthError);
+  });
+
   it('Type 99 with a key → waits for the window X-RateLimit-*-All reports exhausted', () => {
+    // The server's clock 50,000 s before midnight: the body's spent day and the headers agree.
+    const at = Date.parse('2026-12-03T00:00:00Z') / 1000 - 50_000;
     const err = thrown(() =>
       checkResponse(
-        response(200, fixture('error-rate-limit.json'), {
-          'x-ratelimit-remaining-all':
-            '40000, 12;window=1, 200;window=60, 1000;window=3600, 0;window=86400, 40000;window=2592000',
-          'x-ratelimit-reset-all':
-            '900000, 1;window=1, 35;window=60, 1835;window=3600, 50000;window=86400, 900000;window=2592000',
-        }),
+        response(
+          200,
+          fixture('error-rate-limit.json'),
+          {
+            'x-ratelimit-remaining-all':
+              '40000, 12;window=1, 200;window=60, 1000;window=3600, 0;window=86400, 40000;window=2592000',
+            'x-ratelimit-reset-all':
+              '900000, 1;window=1, 35;window=60, 1835;window=3600, 50000;window=86400, 900000;window=2592000',
+          },
+          at,
+        ),
       ),
     );
     expect((err as RateLimitedError).retryAfterSeconds).toBe(50000);

@@ -15,6 +15,8 @@ export const errorEnvelopeSchema = z.looseObject({
   Type: z.number().optional(),
   ParamWithError: z.string().optional(),
   Cooldown: z.number().optional(),
+  /** Type 99: `{calls_made, max_calls}` per window (read by `spentWindow`). */
+  RateLimit: z.unknown().optional(),
 });
 export type ErrorEnvelope = z.output<typeof errorEnvelopeSchema>;
 

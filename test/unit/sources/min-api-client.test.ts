@@ -65,7 +65,9 @@ function recordingGate() {
     },
     pause: async (seconds, reason, setBy) => {
       pauses.push({ seconds, reason, setBy });
+      return seconds;
     },
+    spend: async () => undefined,
   };
   return { gate, pauses, acquired: () => acquired };
 }
@@ -198,13 +200,18 @@ describe('min-api histo-ohlcv over HTTP', () => {
     expect((err as RateLimitedError).retryAfterSeconds).toBeLessThanOrEqual(3600);
     expect(rec.acquired()).toBe(3); // every request went through the gate first
 
-    // Keyless calls are another quota (identified by the missing header); without a key the
-    // Type 99 body says nothing about when to come back.
+    // Keyless calls are another quota (identified by the missing header). As on the real API the
+    // answer has no headers: its own RateLimit report (3 of 2 this hour) says until when.
     await histoOhlcv.fetchPage(ctx(), hours);
     await histoOhlcv.fetchPage(ctx(), hours);
     const keyless = await histoOhlcv.fetchPage(ctx(), hours).catch((e: unknown) => e);
     expect(keyless).toBeInstanceOf(RateLimitedError);
-    expect((keyless as RateLimitedError).retryAfterSeconds).toBeUndefined();
+    expect((keyless as RateLimitedError).quota).toMatchObject({ window: 'hour', callsMade: 3, maxCalls: 2 });
+    const wait = (keyless as RateLimitedError).retryAfterSeconds!;
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(3600);
+    expect((Date.now() / 1000 + wait) % 3600).toBeLessThan(5); // the next full hour (this machine's clock)
+    expect((keyless as Error).message).toContain('quota spent: hour window, 3 of 2 calls, resets');
   });
 
   it('a ban (Type 99 with Cooldown) → RateLimitedError(retryAfter = Cooldown)', async () => {
