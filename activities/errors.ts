@@ -107,6 +107,17 @@ export class DataInvariantError extends IngestError {
   readonly hint = 'every row of the page broke an invariant; inspect the quarantine and the details before resetting';
 }
 
+/**
+ * PostgreSQL refused a value (SQLSTATE class 22, data exception, or 23, integrity constraint): the
+ * same rows would be refused again, so retrying cannot help. Validation quarantines such values
+ * before the merge; this is the net behind it, naming the code and PostgreSQL's message.
+ */
+export class UnstorableValueError extends IngestError {
+  readonly retryable = false;
+  readonly hint =
+    'the database cannot store a value of this data: find it in the details, add a validation rule (docs/guidelines.md), then reset';
+}
+
 /** Workflow or activity input that cannot be valid. */
 export class InvalidInputError extends IngestError {
   readonly retryable = false;
@@ -165,7 +176,14 @@ export function classifyDatabaseError(err: unknown): unknown {
     code === '53300' || // too_many_connections
     code === '57P01' || // admin_shutdown
     code === '57P03'; // cannot_connect_now
-  if (!transient) return err;
   const msg = err instanceof Error ? err.message : String(err);
+  if (code.startsWith('22') || code.startsWith('23')) {
+    const pg = err as { column?: string; table?: string; constraint?: string; detail?: string };
+    return new UnstorableValueError(`database refused a value: ${msg} (SQLSTATE ${code})`, {
+      cause: err,
+      details: { sqlstate: code, table: pg.table, column: pg.column, constraint: pg.constraint, detail: pg.detail },
+    });
+  }
+  if (!transient) return err;
   return new DatabaseTransientError(`database: ${msg} (SQLSTATE ${code})`, { cause: err, details: { sqlstate: code } });
 }

@@ -13,7 +13,7 @@
  */
 import type { z } from 'zod';
 import { DataInvariantError, ResponseSchemaError } from './errors';
-import type { QuarantinedRow } from './sources/types';
+import type { ColumnSpec, QuarantinedRow } from './sources/types';
 
 export interface RowRules<T> {
   /** Request description (for messages). */
@@ -32,6 +32,11 @@ export interface RowRules<T> {
   readonly window: { readonly from: number; readonly to: number; readonly step: number };
   /** Dataset invariants (OHLC ordering, non-negative volumes…): a reason, or undefined. */
   invariants?(row: T): string | undefined;
+  /**
+   * The fact-table columns a row's values go to, each with its wire key: a value the column cannot
+   * store (`columnProblem`) quarantines the row instead of failing the merge.
+   */
+  readonly columns?: ReadonlyArray<readonly [ColumnSpec, string]>;
   /** Rows that carry no data and are dropped without a trace (e.g. the min-api's all-zero rows). */
   skip?(raw: Record<string, unknown>): boolean;
 }
@@ -100,7 +105,7 @@ export function validateRows<T>(raw: readonly unknown[], rules: RowRules<T>): Va
       quarantine(tsProblem, ts > MS_THRESHOLD ? Math.floor(ts / 1000) : ts);
       return;
     }
-    const problem = rules.invariants?.(row);
+    const problem = rules.invariants?.(row) ?? storableProblem(row as Record<string, unknown>, rules.columns);
     if (problem !== undefined) {
       quarantine(problem, ts);
       return;
@@ -117,6 +122,69 @@ export function validateRows<T>(raw: readonly unknown[], rules: RowRules<T>): Va
     );
   }
   return { rows, quarantined, unknownFields: [...unknown].map(([field, sample]) => ({ field, sample })) };
+}
+
+function storableProblem(
+  row: Record<string, unknown>,
+  columns: ReadonlyArray<readonly [ColumnSpec, string]> | undefined,
+): string | undefined {
+  for (const [spec, key] of columns ?? []) {
+    const problem = columnProblem(spec, row[key], `${spec.name} (${key})`);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}
+
+/** Largest magnitude stored in an `int8` column (a little below 2^63, where doubles are still exact enough). */
+const INT8_LIMIT = 9.2e18;
+/** Times are seconds from 1970 up to (not including) 2200-01-01 UTC. */
+const MAX_TIME_SECONDS = Date.UTC(2200, 0, 1) / 1000;
+
+/**
+ * Why a value cannot be stored in a column of this type, or undefined when it can (absent values are
+ * the NULL check's business): `int8` within ±9.2e18, `timestamptz` seconds within 1970–2200, `float8`
+ * finite, `text` without NUL characters.
+ */
+export function columnProblem(spec: ColumnSpec, value: unknown, label: string = spec.name): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  switch (spec.type) {
+    case 'int8':
+      return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) < INT8_LIMIT
+        ? undefined
+        : `${label} ${String(value)} does not fit int8`;
+    case 'timestamptz':
+      return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value < MAX_TIME_SECONDS
+        ? undefined
+        : `${label} ${String(value)} is not a time in seconds between 1970 and 2200`;
+    case 'float8':
+      return typeof value === 'number' && Number.isFinite(value)
+        ? undefined
+        : `${label} ${String(value)} is not a finite number`;
+    case 'text':
+      return typeof value === 'string' && value.includes('\u0000') ? `${label} contains a NUL character` : undefined;
+    case 'bool':
+      return undefined;
+  }
+}
+
+/**
+ * JSON text for a `jsonb` value: PostgreSQL refuses the NUL character (`\u0000`, SQLSTATE 22P05),
+ * so NULs in strings and keys are written as U+2400 (SYMBOL FOR NULL); everything else is as
+ * `JSON.stringify` writes it.
+ */
+export function jsonForPg(value: unknown): string {
+  return JSON.stringify(withoutNul(value));
+}
+
+function withoutNul(value: unknown): unknown {
+  if (typeof value === 'string') return value.includes('\u0000') ? value.replaceAll('\u0000', '\u2400') : value;
+  if (Array.isArray(value)) return value.map(withoutNul);
+  if (value !== null && typeof value === 'object') {
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') return withoutNul((toJSON as () => unknown).call(value));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k) as string, withoutNul(v)]));
+  }
+  return value;
 }
 
 /** OHLC ordering: low ≤ open, close ≤ high. */

@@ -4,6 +4,7 @@
  * sample value and the request that first carried them.
  */
 import type pg from 'pg';
+import { jsonForPg } from '../validation';
 
 export async function recordDrift(
   client: pg.PoolClient,
@@ -30,7 +31,7 @@ export async function recordDrift(
       source,
       dataset,
       runId,
-      JSON.stringify([...seen].map(([field, v]) => ({ field, sample: v.sample ?? null, request: v.request }))),
+      jsonForPg([...seen].map(([field, v]) => ({ field, sample: v.sample ?? null, request: v.request }))),
     ],
   );
 }

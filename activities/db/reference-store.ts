@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import { classifyDatabaseError } from '../errors';
+import { jsonForPg } from '../validation';
 import type { AssetRecord, InstrumentRecord, MarketRecord, ReferencePage, TopListEntry } from '../sources/types';
 import { recordDrift } from './drift';
 import type { Lineage } from './store';
@@ -150,7 +151,7 @@ async function upsertAssets(
     [
       source,
       runId,
-      JSON.stringify(
+      jsonForPg(
         rows.map((r) => ({
           asset_id: r.assetId,
           symbol: r.symbol,
@@ -193,7 +194,7 @@ async function replaceTopList(
       source,
       snapshotDate,
       runId,
-      JSON.stringify(
+      jsonForPg(
         rows.map((r) => ({
           list: r.list,
           quote: r.quote,
@@ -227,7 +228,7 @@ async function upsertMarkets(
     [
       source,
       runId,
-      JSON.stringify(
+      jsonForPg(
         rows.map((r) => ({ kind: r.kind, market: r.market, status: r.status ?? null, attributes: r.attributes ?? {} })),
       ),
     ],
@@ -247,7 +248,7 @@ async function upsertInstruments(
   ) => `jsonb_to_recordset($${param}::jsonb) AS x(kind text, market text, instrument text, native_instrument text,
          base text, quote text, status text, first_trade_ts timestamptz, last_trade_ts timestamptz,
          expires_at timestamptz, attributes jsonb)`;
-  const payload = JSON.stringify(
+  const payload = jsonForPg(
     rows.map((r) => ({
       kind: r.kind,
       market: r.market,

@@ -12,6 +12,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { copyTextChunks } from '../arrow/copy-text';
 import { TS_COLUMN } from '../arrow/batch-builder';
 import { classifyDatabaseError } from '../errors';
+import { jsonForPg } from '../validation';
 import { recordDrift } from './drift';
 import { q, seriesWhere } from './sql';
 import type { ColumnSpec, DatasetSpec, Page } from '../sources/types';
@@ -193,7 +194,7 @@ async function recordQuarantine(
 ): Promise<number> {
   const rows = pages.flatMap((p) =>
     p.quarantined.map((q) => {
-      const raw = JSON.stringify(q.raw);
+      const raw = jsonForPg(q.raw);
       return {
         ts: q.ts,
         reason: q.reason,

@@ -8,6 +8,7 @@ import type pg from 'pg';
 import { BatchBuilder } from '../../activities/arrow/batch-builder';
 import { createPool } from '../../activities/db/pool';
 import { PgIngestStore, type JobRange, type WriteChunkInput } from '../../activities/db/store';
+import { UnstorableValueError } from '../../activities/errors';
 import type { AssetRecord, Page } from '../../activities/sources/types';
 import { PgReferenceStore } from '../../activities/db/reference-store';
 import { spotOhlcv } from '../../activities/sources/data-api/ohlcv';
@@ -160,6 +161,32 @@ describe('PgIngestStore.writeChunk on real PostgreSQL', () => {
     expect(runsAfter).toBe(runsBefore);
     // The pool is still usable afterwards.
     expect(await t.write([page(3)], T0 + 3 * H, T0 + 10 * H)).toMatchObject({ inserted: 3 });
+  });
+
+  it('a value the database refuses is the non-retryable UnstorableValueError naming its SQLSTATE; nothing is written', async () => {
+    const t = setup('UNSTORABLE');
+    await store.openCheckpoint(t.job);
+    // Past validation (built directly): the int8 counts of 1e19 do not fit.
+    const err = await t.write([page(2, 1e19)], T0 + 2 * H, T0 + 10 * H).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnstorableValueError);
+    expect((err as UnstorableValueError).retryable).toBe(false);
+    expect((err as Error).message).toMatch(/out of range.*\(SQLSTATE 22003\)/);
+    expect(await t.rows()).toEqual([]);
+    expect(await t.checkpoint()).toEqual({ next_ts: T0, completed: false });
+  });
+
+  it('NUL characters in a quarantined row or a drift sample are stored as U+2400 (jsonb refuses \\u0000)', async () => {
+    const t = setup('NUL');
+    const p: Page = {
+      ...page(1),
+      quarantined: [{ ts: T0 + H, reason: 'test: a NUL in the raw row', raw: { NAME: 'a\u0000b' } }],
+      unknownFields: [{ field: 'NUL_TEST_FIELD', sample: 'x\u0000' }],
+    };
+    expect(await t.write([p], T0 + 2 * H, T0 + 10 * H)).toMatchObject({ inserted: 1, quarantined: 1 });
+    const q = await pool.query(`SELECT raw FROM quarantine WHERE market = 'teststore' AND instrument = 'NUL'`);
+    expect(q.rows.map((r) => r.raw)).toEqual([{ NAME: 'a\u2400b' }]);
+    const d = await pool.query(`SELECT sample FROM schema_drift WHERE field = 'NUL_TEST_FIELD'`);
+    expect(d.rows.map((r) => r.sample)).toEqual(['x\u2400']);
   });
 
   it('creates monthly partitions on demand and routes rows into them', async () => {

@@ -124,6 +124,23 @@ describe('Data API spot OHLCV parser', () => {
     ['another unit', (r: Record<string, unknown>) => (r.UNIT = 'HOUR'), 'UNIT HOUR'],
     ['another market', (r: Record<string, unknown>) => (r.MARKET = 'binance'), 'MARKET binance'],
     ['a repeated timestamp', (r: Record<string, unknown>) => (r.TIMESTAMP = D), 'repeats'],
+    // Values the database cannot store (int8 range, timestamptz range): quarantined, never a merge
+    // that fails and is retried for hours.
+    [
+      'a count beyond int8',
+      (r: Record<string, unknown>) => (r.TOTAL_TRADES = 1e19),
+      'total_trades (TOTAL_TRADES) 10000000000000000000 does not fit int8',
+    ],
+    [
+      'a trade time beyond timestamptz',
+      (r: Record<string, unknown>) => (r.FIRST_TRADE_TIMESTAMP = 1e15),
+      'first_trade_ts (FIRST_TRADE_TIMESTAMP) 1000000000000000 is not a time in seconds between 1970 and 2200',
+    ],
+    [
+      'an infinite price',
+      (r: Record<string, unknown>) => (r.LAST_TRADE_PRICE = Number.POSITIVE_INFINITY),
+      'LAST_TRADE_PRICE',
+    ],
   ])('quarantines a row with %s, with its raw JSON, and keeps the good rows', (_name, mutate, reason) => {
     const good = dayRow();
     const bad = { ...dayRow(), TIMESTAMP: D + 86_400 };

@@ -93,6 +93,7 @@ function rowMapper<R extends WireRow>(opts: HistoricalDatasetOptions<R>) {
         schema: opts.schema,
         timestampField: 'TIMESTAMP',
         window: { from: req.from, to: req.to, step: INTERVAL_SECONDS[interval] },
+        columns: opts.columns,
         invariants: (r) =>
           r.UNIT !== unit
             ? `UNIT ${r.UNIT}, expected ${unit}`

@@ -98,6 +98,18 @@ const HISTO_COLUMNS: readonly ColumnSpec[] = [
   { name: 'is_filler', type: 'bool', nullable: false },
 ];
 
+/** The value columns with the wire key each comes from (`is_filler` is computed). */
+const HISTO_WIRE_COLUMNS: ReadonlyArray<readonly [ColumnSpec, string]> = [
+  [HISTO_COLUMNS[0]!, 'open'],
+  [HISTO_COLUMNS[1]!, 'high'],
+  [HISTO_COLUMNS[2]!, 'low'],
+  [HISTO_COLUMNS[3]!, 'close'],
+  [HISTO_COLUMNS[4]!, 'volumefrom'],
+  [HISTO_COLUMNS[5]!, 'volumeto'],
+  [HISTO_COLUMNS[6]!, 'conversionType'],
+  [HISTO_COLUMNS[7]!, 'conversionSymbol'],
+];
+
 /** `limit` for the periods `from..to` (inclusive): rows minus one, at least 1. */
 export function histoLimit(req: PageRequest): number {
   const periods = Math.round((req.to - req.from) / INTERVAL_SECONDS[req.series.interval]) + 1;
@@ -132,6 +144,7 @@ export function mapHistoRows(
         ['volumeto', r.volumeto],
       ]),
     skip: isZeroRow,
+    columns: HISTO_WIRE_COLUMNS,
   });
   const b = new BatchBuilder(HISTO_COLUMNS, valid.rows.length);
   for (const r of valid.rows) {
