@@ -11,6 +11,9 @@ import {
   RateLimitedError,
   SourceUnavailableError,
   toFailure,
+  isFinal,
+  MALFORMED_ATTEMPTS,
+  ResponseSchemaError,
 } from '../../activities/errors';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../../workflows/contracts/failure-types';
 import * as errors from '../../activities/errors';
@@ -18,15 +21,29 @@ import * as errors from '../../activities/errors';
 describe('toFailure', () => {
   it('keeps the class name as failure type and decides retryability', () => {
     const f = toFailure(
-      new MalformedResponseError('GET /x: not JSON', { details: { url: '/x' } }),
+      new ResponseSchemaError('GET /x: breaks the contract', { details: { url: '/x' } }),
     ) as ApplicationFailure;
     expect(f).toBeInstanceOf(ApplicationFailure);
-    expect(f.type).toBe('MalformedResponseError');
+    expect(f.type).toBe('ResponseSchemaError');
     expect(f.nonRetryable).toBe(true);
-    expect(f.message).toContain('not JSON');
+    expect(f.message).toContain('breaks the contract');
     expect(f.details).toEqual([{ url: '/x' }]);
     const u = toFailure(new SourceUnavailableError('down')) as ApplicationFailure;
     expect(u.nonRetryable).toBe(false);
+  });
+
+  it("an answer that is not the API's (a proxy page, a truncated body) is retried a bounded number of attempts, then final", () => {
+    const err = new MalformedResponseError('GET /x: HTTP 200 body is not valid JSON');
+    const at = (attempt: number) => toFailure(err, attempt) as ApplicationFailure;
+    expect(at(1).type).toBe('MalformedResponseError');
+    expect(at(1).nonRetryable).toBe(false);
+    expect(at(MALFORMED_ATTEMPTS - 1).nonRetryable).toBe(false);
+    expect(at(MALFORMED_ATTEMPTS).nonRetryable).toBe(true);
+    expect(at(MALFORMED_ATTEMPTS).message).toContain(`attempt ${MALFORMED_ATTEMPTS} of ${MALFORMED_ATTEMPTS}`);
+    expect(isFinal(err, 1)).toBe(false);
+    expect(isFinal(err, MALFORMED_ATTEMPTS)).toBe(true);
+    expect(isFinal(new ResponseSchemaError('x'), 1)).toBe(true);
+    expect(isFinal(new SourceUnavailableError('x'), 99)).toBe(false);
   });
 
   it('carries Retry-After as nextRetryDelay and marks rate limits benign', () => {
@@ -46,8 +63,9 @@ describe('toFailure', () => {
       (v) => typeof v === 'function' && v.prototype instanceof errors.IngestError,
     ) as unknown as Array<new (...args: unknown[]) => errors.IngestError>;
     expect(classes.length).toBeGreaterThan(5);
+    // Final at once (a bounded class such as MalformedResponseError is retryable at first, so not listed).
     const nonRetryable = classes
-      .filter((cls) => !Reflect.construct(cls, ['probe', undefined]).retryable)
+      .filter((cls) => isFinal(Reflect.construct(cls, ['probe', undefined]), 1))
       .map((cls) => cls.name)
       .sort();
     expect(nonRetryable).toEqual([...NON_RETRYABLE_FAILURE_TYPES].sort());

@@ -8,7 +8,6 @@ export const NON_RETRYABLE_FAILURE_TYPES = [
   'InvalidInputError',
   'SourceAuthError',
   'SourceRequestError',
-  'MalformedResponseError',
   'ResponseSchemaError',
   'DataInvariantError',
   'UnstorableValueError',

@@ -250,6 +250,13 @@ describe('Data API response classification', () => {
     expect(() => checkResponse(response(502, '<html>Bad Gateway</html>'))).toThrow(SourceUnavailableError);
   });
 
+  it("a firewall's HTML 403 page is not the API's answer (bounded retries); the API's own 403 body is auth", () => {
+    const waf = '<html><head><title>403 Forbidden</title></head><body>Request blocked</body></html>';
+    expect(() => checkResponse(response(403, waf))).toThrow(MalformedResponseError);
+    const api = '{"Data":{},"Err":{"type":2,"message":"Forbidden: your API key cannot access this endpoint"}}';
+    expect(() => checkResponse(response(403, api))).toThrow(SourceAuthError);
+  });
+
   it('a 200 whose body is not JSON → MalformedResponseError; a 200 with Err set → SourceRequestError', () => {
     expect(() => checkResponse(response(200, '{"Data":[{"UNIT":"DA'))).toThrow(MalformedResponseError);
     expect(() =>

@@ -46,6 +46,7 @@ export function checkResponse(res: HttpResponse): Checked {
   }
 
   if (res.status === 429 || err?.type === 99) throw rateLimited(res, message, err?.other_info, details);
+  if (res.status === 403 && json === undefined) throw notTheApi(res, details);
   if (res.status === 401 || res.status === 403) {
     throw new SourceAuthError(`GET ${res.url}: HTTP ${res.status} ${message || 'unauthorized'}`, { details });
   }
@@ -85,4 +86,12 @@ function rateLimited(
     details: { ...details, retryAfterSeconds: retryAfter, quota },
     quota,
   });
+}
+
+/** A 403 whose body is not the API's JSON: a firewall's page in front of it (bounded retries). */
+function notTheApi(res: HttpResponse, details: Record<string, unknown>): MalformedResponseError {
+  return new MalformedResponseError(
+    `GET ${res.url}: HTTP ${res.status} with a body that is not the API's JSON (a firewall's page?)`,
+    { details: { ...details, bodyStart: res.body.slice(0, 200) } },
+  );
 }

@@ -68,6 +68,13 @@ export function checkResponse(res: HttpResponse, req: CheckContext = { keyed: tr
       { details: { ...details, keylessQuota: true } },
     );
   }
+  if (res.status === 403 && json === undefined) {
+    // A firewall's page in front of the API, not its answer: bounded retries.
+    throw new MalformedResponseError(
+      `GET ${res.url}: HTTP 403 with a body that is not the API's JSON (a firewall's page?)`,
+      { details: { ...details, bodyStart: res.body.slice(0, 200) } },
+    );
+  }
   if (res.status === 401 || res.status === 403) {
     throw new SourceAuthError(`GET ${res.url}: HTTP ${res.status} ${message || 'unauthorized'}`, { details });
   }

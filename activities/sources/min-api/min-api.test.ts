@@ -342,7 +342,7 @@ describe('min-api response classification', () => {
   it('non-200: 401/403 → auth, 429 → rate limited, 5xx (even a non-JSON 502 page) → unavailable', () => {
     const coindesk = JSON.stringify({ Response: 'Error', Message: 'Please use the CoinDesk API', Type: 1, Data: {} });
     expect(() => checkResponse(response(401, coindesk))).toThrow(SourceAuthError);
-    expect(() => checkResponse(response(403, 'Forbidden'))).toThrow(SourceAuthError);
+    expect(() => checkResponse(response(403, 'Forbidden'))).toThrow(MalformedResponseError);
     const limited = thrown(() => checkResponse(response(429, 'Too Many Requests', { 'retry-after': '5' })));
     expect(limited).toBeInstanceOf(RateLimitedError);
     expect((limited as RateLimitedError).retryAfterSeconds).toBe(5);
@@ -360,6 +360,13 @@ describe('min-api response classification', () => {
     expect(err).toBeInstanceOf(SourceRequestError);
     expect(err.message).toContain('fsym is a required param.');
     expect(() => checkResponse(response(404, 'not found'))).toThrow(SourceRequestError);
+  });
+
+  it("a firewall's HTML 403 page is not the API's answer (bounded retries); a JSON 401/403 is auth", () => {
+    const waf = '<!DOCTYPE html><html><body><h1>Access denied</h1></body></html>';
+    expect(thrown(() => checkResponse(response(403, waf)))).toBeInstanceOf(MalformedResponseError);
+    const api = JSON.stringify({ Response: 'Error', Message: 'Please use the CoinDesk API', Type: 1, Data: {} });
+    expect(thrown(() => checkResponse(response(403, api)))).toBeInstanceOf(SourceAuthError);
   });
 
   it('a 200 whose body is not JSON → MalformedResponseError', () => {
