@@ -22,6 +22,8 @@ import {
 import { SA } from './contracts/search-attributes';
 import { waitOutPause } from './pause';
 import { ingestActivities, planningActivities } from './activity-profiles';
+import { backfillSeriesProblems } from './contracts/validation';
+import { requireValidInput } from './input';
 
 function percentDone(plan: BackfillPlan, cursor: string): number {
   const from = Date.parse(plan.from);
@@ -48,6 +50,7 @@ function describe(input: BackfillSeriesInput, p: BackfillProgress): string {
 }
 
 export async function backfillSeries(input: BackfillSeriesInput): Promise<BackfillSeriesResult> {
+  requireValidInput('backfill', backfillSeriesProblems(input));
   const options = { ...BACKFILL_DEFAULTS, ...input.options };
   let progress: BackfillProgress = input.state
     ? { ...input.state.progress, runs: input.state.progress.runs + 1 }
@@ -73,7 +76,9 @@ export async function backfillSeries(input: BackfillSeriesInput): Promise<Backfi
   const planned = await planningActivities(input.source).planBackfill(
     fixed ? { ...input, from: fixed.from, to: fixed.to, state: undefined } : input,
   );
-  const plan: BackfillPlan = fixed ?? planned.plan;
+  // The range is the fixed one, but the plan (its job id, the checkpoint key) is always recomputed
+  // from the series by planBackfill: a hand-made `state` cannot point this run at another job.
+  const plan: BackfillPlan = planned.plan;
   progress = {
     ...progress,
     status: 'running',

@@ -26,6 +26,8 @@ import { seriesCursor } from './contracts/series';
 import { databaseActivities } from './activity-profiles';
 import { nominalTime } from './sync-dataset';
 import { backfillSeries } from './backfill-series';
+import { backfillUniverseProblems } from './contracts/validation';
+import { requireValidInput } from './input';
 
 function describe(p: BackfillUniverseProgress): string {
   return [
@@ -38,6 +40,7 @@ function describe(p: BackfillUniverseProgress): string {
 }
 
 export async function backfillUniverse(input: BackfillUniverseInput): Promise<BackfillUniverseProgress> {
+  requireValidInput('universe backfill', backfillUniverseProblems(input));
   const asOf = input.state?.asOf ?? nominalTime(input.asOf);
   let progress: BackfillUniverseProgress = input.state
     ? { ...input.state.progress, runs: input.state.progress.runs + 1, running: 0 }

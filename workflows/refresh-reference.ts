@@ -8,6 +8,8 @@ import { referenceProgressQuery } from './contracts/reference';
 import { SA } from './contracts/search-attributes';
 import { waitOutPause } from './pause';
 import { referenceActivities } from './activity-profiles';
+import { refreshReferenceProblems } from './contracts/validation';
+import { requireValidInput } from './input';
 
 function describe(input: RefreshReferenceInput, p: RefreshReferenceProgress): string {
   const head = `**Reference refresh** ${input.source}/${input.dataset}`;
@@ -22,6 +24,7 @@ function describe(input: RefreshReferenceInput, p: RefreshReferenceProgress): st
 }
 
 export async function refreshReference(input: RefreshReferenceInput): Promise<RefreshReferenceProgress> {
+  requireValidInput('reference refresh', refreshReferenceProblems(input));
   let progress: RefreshReferenceProgress = {
     status: 'running',
     pauses: 0,

@@ -18,6 +18,8 @@ import { databaseActivities } from './activity-profiles';
 import { nominalTime } from './sync-dataset';
 import { refreshReference } from './refresh-reference';
 import { backfillUniverse } from './backfill-universe';
+import { refreshUniverseProblems } from './contracts/validation';
+import { requireValidInput } from './input';
 
 function describe(p: RefreshUniverseProgress): string {
   return [
@@ -37,6 +39,7 @@ function describe(p: RefreshUniverseProgress): string {
 }
 
 export async function refreshUniverse(input: RefreshUniverseInput): Promise<RefreshUniverseProgress> {
+  requireValidInput('universe refresh', refreshUniverseProblems(input));
   const asOf = nominalTime(input.asOf);
   let progress: RefreshUniverseProgress = {
     status: 'refreshing-references',

@@ -22,6 +22,8 @@ import { seriesPath } from './contracts/ids';
 import { waitOutPause } from './pause';
 import { databaseActivities, sourceOperations } from './activity-profiles';
 import { nominalTime } from './sync-dataset';
+import { repairCoverageProblems } from './contracts/validation';
+import { requireValidInput } from './input';
 
 function describe(p: RepairCoverageProgress): string {
   return [
@@ -34,6 +36,7 @@ function describe(p: RepairCoverageProgress): string {
 }
 
 export async function repairCoverage(input: RepairCoverageInput): Promise<RepairCoverageProgress> {
+  requireValidInput('repair', repairCoverageProblems(input));
   const asOf = nominalTime(input.asOf);
   const since = input.since ?? new Date(Date.parse(asOf) - 7 * 86_400_000).toISOString();
   const maxRanges = input.maxRanges ?? 500;

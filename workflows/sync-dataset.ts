@@ -19,6 +19,8 @@ import type { SeriesCursor } from './contracts/series';
 import { SA, SCHEDULED_START_TIME } from './contracts/search-attributes';
 import { waitOutPause } from './pause';
 import { databaseActivities, sourceOperations } from './activity-profiles';
+import { syncDatasetProblems } from './contracts/validation';
+import { requireValidInput } from './input';
 
 /** The schedule's nominal time, the explicit `asOf`, or the workflow's start. */
 export function nominalTime(asOf: string | undefined): string {
@@ -49,6 +51,7 @@ function describe(input: SyncDatasetInput, p: SyncDatasetProgress): string {
 }
 
 export async function syncDataset(input: SyncDatasetInput): Promise<SyncDatasetProgress> {
+  requireValidInput('sync', syncDatasetProblems(input));
   const asOf = nominalTime(input.asOf);
   let progress: SyncDatasetProgress = {
     status: 'planning',
