@@ -12,6 +12,9 @@ import { fetchRange, toSeconds } from './fetch-range';
 import { resolveDataset, type ActivityDeps } from './runtime';
 import { writeRange } from './write-range';
 
+/** Pages a repair fetches, writes and certifies at a time (what it holds in memory). */
+export const REPAIR_PAGES_PER_WRITE = 5;
+
 export function createRepairActivities(deps: ActivityDeps) {
   return {
     /**
@@ -49,40 +52,47 @@ export function createRepairActivities(deps: ActivityDeps) {
     },
 
     /**
-     * Re-fetch one range of missing periods. Periods the API answers without (no row, not even a
-     * filler; or "not trading yet") are certified empty with the response's hash as evidence.
+     * Re-fetch one range of missing periods, a few pages at a time (at most `REPAIR_PAGES_PER_WRITE`
+     * held in memory), each batch written and certified before the next. Periods the API answers
+     * without (no row, not even a filler; or "not trading yet") are certified empty with the
+     * response's hash as evidence. On a pause it returns where to resume (`next`): the workflow
+     * waits and calls it again from there, not from the range's start.
      */
     async repairRange(input: { series: SeriesKey; from: string; to: string }): Promise<RepairRangeResult> {
       const s = input.series;
       const { source, dataset } = resolveDataset(deps, s.source, s.dataset);
       const step = INTERVAL_SECONDS[s.interval];
-      const from = toSeconds(input.from, 'from');
       const end = toSeconds(input.to, 'to') + step;
-      const cap = dataset.maxPeriodsPerRequest(s.interval);
-      const startedAt = new Date();
-      const fetched = await fetchRange(source, dataset, s, from, end, Math.ceil((end - from) / step / cap) + 1);
-      const pause = fetched.paused;
-      if (fetched.pages.length === 0)
-        return { filled: 0, certified: 0, quarantined: 0, ...(pause ? { paused: pause } : {}) };
-      const written = await writeRange(deps, 'repair', s, dataset, fetched, from, end, startedAt);
-      const finalBefore = written.finalBefore;
+      let cursor = toSeconds(input.from, 'from');
+      let filled = 0;
       let certified = 0;
-      for (const { page, from: pFrom, to: pTo } of fetched.pages) {
-        const answered = new Set<number>();
-        const ts = page.batch.getChild('ts');
-        for (let i = 0; i < (ts?.length ?? 0); i++) answered.add(ts!.get(i) as number);
-        for (const q of page.quarantined) if (q.ts !== null) answered.add(q.ts);
-        const empty: number[] = [];
-        for (let t = pFrom; t <= pTo && t + step <= finalBefore; t += step) if (!answered.has(t)) empty.push(t);
-        certified += await deps.coverage.certifyEmpty(s, empty, page.responseSha256, written.runId);
+      let quarantined = 0;
+      while (cursor < end) {
+        heartbeat({ cursor: canonicalTime(cursor) });
+        const startedAt = new Date();
+        const fetched = await fetchRange(source, dataset, s, cursor, end, REPAIR_PAGES_PER_WRITE);
+        if (fetched.pages.length > 0) {
+          const written = await writeRange(deps, 'repair', s, dataset, fetched, cursor, end, startedAt);
+          filled += written.inserted;
+          quarantined += written.quarantined;
+          for (const { page, from: pFrom, to: pTo } of fetched.pages) {
+            const answered = new Set<number>();
+            const ts = page.batch.getChild('ts');
+            for (let i = 0; i < (ts?.length ?? 0); i++) answered.add(ts!.get(i) as number);
+            for (const q of page.quarantined) if (q.ts !== null) answered.add(q.ts);
+            const empty: number[] = [];
+            for (let t = pFrom; t <= pTo && t + step <= written.finalBefore; t += step)
+              if (!answered.has(t)) empty.push(t);
+            certified += await deps.coverage.certifyEmpty(s, empty, page.responseSha256, written.runId);
+          }
+        }
+        // Nothing to recount: each write moved the ledger with the rows, and each certificate with itself.
+        cursor = fetched.cursor;
+        if (fetched.paused)
+          return { filled, certified, quarantined, paused: fetched.paused, next: canonicalTime(cursor) };
+        if (fetched.pages.length === 0) break;
       }
-      // Nothing to recount: the write moved the ledger with the rows, and each certificate with itself.
-      return {
-        filled: written.inserted,
-        certified,
-        quarantined: written.quarantined,
-        ...(pause ? { paused: pause } : {}),
-      };
+      return { filled, certified, quarantined };
     },
   };
 }

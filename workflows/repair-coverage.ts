@@ -85,10 +85,12 @@ export async function repairCoverage(input: RepairCoverageInput): Promise<Repair
   const queue = [...ranges];
   const lane = async () => {
     for (let r = queue.shift(); r !== undefined; r = queue.shift()) {
+      // After a pause the range resumes where the activity stopped, not from its start.
+      let from = r.from;
       for (;;) {
         let res: RepairRangeResult;
         try {
-          res = await sourceOperations(r.series.source).repairRange({ series: r.series, from: r.from, to: r.to });
+          res = await sourceOperations(r.series.source).repairRange({ series: r.series, from, to: r.to });
         } catch (err) {
           // A range that cannot be repaired (non-retryable failure) is reported; the others go on.
           const cause =
@@ -107,6 +109,7 @@ export async function repairCoverage(input: RepairCoverageInput): Promise<Repair
           certified: progress.certified + res.certified,
         };
         if (!res.paused) break;
+        if (res.next) from = res.next;
         await waitOutPause(res.paused.until, (paused) => {
           progress = { ...progress, status: paused ? 'paused' : 'repairing' };
           if (paused) setCurrentDetails(describe(progress));

@@ -1,6 +1,7 @@
 /**
- * `ingestChunk` and `planBackfill` under `MockActivityEnvironment` with a fake store and source:
- * paging, cursors, finality, not-trading-yet skips, input checks.
+ * `ingestChunk`, `planBackfill` and `repairRange` under `MockActivityEnvironment` with a fake store
+ * and source: paging, cursors, finality, not-trading-yet skips, input checks, a repair's bounded
+ * batches and its resume point after a pause.
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
@@ -9,14 +10,24 @@ import { createActivities, type PlanResult } from '../../activities/index';
 import { OPEN_GATE } from '../../activities/rate-gate';
 import type { IngestStore, WriteChunkInput } from '../../activities/db/store';
 import type { DatasetSpec, Page, PageRequest, SourceDefinition } from '../../activities/sources/types';
-import { InvalidInputError } from '../../activities/errors';
+import { InvalidInputError, RateLimitedError } from '../../activities/errors';
+import { REPAIR_PAGES_PER_WRITE } from '../../activities/repair';
+import type { RepairRangeResult } from '../../workflows/contracts/repair';
 
 const H = 3600;
 const T0 = Date.UTC(2024, 0, 1) / 1000;
 const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
 
 function fakeSetup(
-  opts: { cap?: number; firstAvailable?: number; serverTime?: number; floor?: number; depth?: number } = {},
+  opts: {
+    cap?: number;
+    firstAvailable?: number;
+    serverTime?: number;
+    floor?: number;
+    depth?: number;
+    /** The n-th request (1-based) is answered with a rate limit. */
+    rateLimitAt?: number;
+  } = {},
 ) {
   const requests: PageRequest[] = [];
   const writes: WriteChunkInput[] = [];
@@ -33,6 +44,7 @@ function fakeSetup(
     instrumentKind: 'spot',
     async fetchPage(_ctx, req): Promise<Page> {
       requests.push(req);
+      if (requests.length === opts.rateLimitAt) throw new RateLimitedError('429 from the fake', 30);
       const b = new BatchBuilder(this.columns, 4);
       if (opts.firstAvailable !== undefined && req.to < opts.firstAvailable) {
         return {
@@ -91,7 +103,11 @@ function fakeSetup(
     store,
     references: { writeReference: () => Promise.reject(new Error('not used')) },
     universe: undefined as never,
-    coverage: undefined as never,
+    coverage: {
+      audit: () => Promise.reject(new Error('not used')),
+      gaps: () => Promise.reject(new Error('not used')),
+      certifyEmpty: async () => 0,
+    },
     sources: new Map([['fake', { definition: source, config: {}, gate: OPEN_GATE }]]),
     now: () => (T0 + 1000 * H) * 1000,
   });
@@ -242,5 +258,40 @@ describe('planBackfill (MockActivityEnvironment)', () => {
         to: '2024-01-01T00:00:00Z',
       }),
     ).rejects.toThrow(/empty range/);
+  });
+});
+
+describe('repairRange (MockActivityEnvironment)', () => {
+  it('fetches, writes and certifies a few pages at a time: what it holds in memory is bounded', async () => {
+    const { acts, requests, writes } = fakeSetup({ cap: 3 });
+    const r = await new MockActivityEnvironment().run(acts.repairRange, {
+      series,
+      from: iso(T0),
+      to: iso(T0 + 29 * H), // 30 periods: 10 pages of 3
+    });
+    expect(requests).toHaveLength(10);
+    expect(writes.map((w) => w.pages.length)).toEqual([REPAIR_PAGES_PER_WRITE, 10 - REPAIR_PAGES_PER_WRITE]);
+    expect(r).toEqual({ filled: 30, certified: 0, quarantined: 0 });
+  });
+
+  it('after a pause it says where to resume, and a call from there fetches only what is left', async () => {
+    const first = fakeSetup({ cap: 3, rateLimitAt: 7 });
+    const paused: RepairRangeResult = await new MockActivityEnvironment().run(first.acts.repairRange, {
+      series,
+      from: iso(T0),
+      to: iso(T0 + 29 * H),
+    });
+    // Pages 1–5 written, page 6 written with the pause (fetched before it), page 7 rate limited.
+    expect(paused.paused?.reason).toContain('429 from the fake');
+    expect(paused.next).toBe(iso(T0 + 18 * H));
+    expect(paused.filled).toBe(18);
+    const second = fakeSetup({ cap: 3 });
+    const rest: RepairRangeResult = await new MockActivityEnvironment().run(second.acts.repairRange, {
+      series,
+      from: paused.next!,
+      to: iso(T0 + 29 * H),
+    });
+    expect(second.requests.map((q) => q.from)).toEqual([18, 21, 24, 27].map((h) => T0 + h * H));
+    expect(rest.filled).toBe(12);
   });
 });

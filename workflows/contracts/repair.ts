@@ -54,6 +54,8 @@ export interface RepairRangeResult {
   readonly certified: number;
   readonly quarantined: number;
   readonly paused?: { readonly until: string; readonly reason: string };
+  /** When paused: the first period not yet fetched (ISO); the repair resumes from it. */
+  readonly next?: string;
 }
 
 export const repairProgressQuery = defineQuery<RepairCoverageProgress>('progress');
