@@ -17,6 +17,7 @@ export default defineConfig({
             'activities/**/*.test.ts',
             'simulator/**/*.test.ts',
             'stack/**/*.test.ts',
+            'test/replay/**/*.test.ts',
           ],
           testTimeout: 20_000,
         },
