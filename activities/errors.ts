@@ -202,7 +202,10 @@ export function classifyDatabaseError(err: unknown): unknown {
     code === '40P01' || // deadlock_detected
     code === '53300' || // too_many_connections
     code === '57P01' || // admin_shutdown
-    code === '57P03'; // cannot_connect_now
+    code === '57P03' || // cannot_connect_now
+    code === '57014' || // query_canceled: statement_timeout, or a cancelled activity's query
+    code === '55P03' || // lock_not_available: lock_timeout
+    code === '25P03'; // idle_in_transaction_session_timeout
   const msg = err instanceof Error ? err.message : String(err);
   if (code.startsWith('22') || code.startsWith('23')) {
     const pg = err as { column?: string; table?: string; constraint?: string; detail?: string };

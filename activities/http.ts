@@ -4,7 +4,7 @@
  * Uses Node's built-in `fetch` (undici): no extra dependency.
  */
 import { createHash } from 'node:crypto';
-import { SourceUnavailableError } from './errors';
+import { MalformedResponseError, SourceUnavailableError } from './errors';
 
 export interface HttpResponse {
   readonly status: number;
@@ -23,7 +23,12 @@ export interface GetOptions {
   readonly signal: AbortSignal;
   /** Query parameter names whose values must never be logged. */
   readonly secretParams?: readonly string[];
+  /** Largest body read; a larger one is not this API's answer (`MalformedResponseError`). @default 64 MiB */
+  readonly maxBodyBytes?: number;
 }
+
+/** Larger than any page either API sends (a 2,000-row page with every group is a few MB). */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 const DEFAULT_SECRET_PARAMS = ['api_key', 'apiKey', 'apikey', 'key'];
 
@@ -44,11 +49,18 @@ export async function httpGet(url: URL, options: GetOptions): Promise<HttpRespon
   const signal = AbortSignal.any([options.signal, timeout]);
   let res: Response;
   let body: string;
+  const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   try {
     res = await fetch(url, { headers: options.headers, signal, redirect: 'follow' });
-    body = await res.text();
+    body = await readCapped(res, maxBytes);
   } catch (err) {
     if (options.signal.aborted) throw err; // cancellation: let the SDK report it as such
+    if (err instanceof BodyTooLarge) {
+      throw new MalformedResponseError(
+        `GET ${redacted}: the body is larger than ${maxBytes} bytes: not an answer of this API (a runaway response?)`,
+        { details: { url: redacted, maxBodyBytes: maxBytes } },
+      );
+    }
     const reason = timeout.aborted ? `timed out after ${options.timeoutMs} ms` : describeNetworkError(err);
     throw new SourceUnavailableError(`GET ${redacted}: ${reason}`, { details: { url: redacted }, cause: err });
   }
@@ -62,6 +74,32 @@ export async function httpGet(url: URL, options: GetOptions): Promise<HttpRespon
     sha256: createHash('sha256').update(body).digest('hex'),
     serverTime: Number.isFinite(serverMs) ? Math.floor(serverMs / 1000) : undefined,
   };
+}
+
+class BodyTooLarge extends Error {}
+
+/** The body as text, reading no more than `maxBytes` (the rest is not downloaded). */
+async function readCapped(res: Response, maxBytes: number): Promise<string> {
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new BodyTooLarge();
+  }
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new BodyTooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function describeNetworkError(err: unknown): string {

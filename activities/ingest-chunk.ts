@@ -4,6 +4,7 @@
  * the next cursor, never rows. Safe to retry at any point: the merge only changes rows whose
  * values differ, and the checkpoint only moves forward.
  */
+import { Context } from '@temporalio/activity';
 import type { SeriesKey } from '../workflows/contracts/series';
 import { INTERVAL_SECONDS } from '../workflows/contracts/series';
 import { canonicalTime } from '../workflows/contracts/ids';
@@ -91,6 +92,7 @@ export function createIngestChunk(deps: ActivityDeps) {
           nextCursor: cursor,
           finalBefore: finalBeforeOf(pages, deps.now?.() ?? Date.now()),
           lineage: lineageNow(startedAt),
+          signal: Context.current().cancellationSignal,
         }),
     );
     return {

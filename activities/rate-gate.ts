@@ -138,7 +138,12 @@ const abortableSleep = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', onAbort, { once: true });
   });
 
+/** A grant this close to the end of its window (or past it) when it arrives is not used. */
+const STALE_GRANT_MS = 100;
+
 export class PgRateGate implements RateGate {
+  /** Grants that arrived too late to be sent inside their window, so were not used (observability, tests). */
+  staleGrants = 0;
   readonly #pool: pg.Pool;
   readonly #source: string;
   readonly #windows: number[];
@@ -165,18 +170,33 @@ export class PgRateGate implements RateGate {
   async acquire(signal: AbortSignal): Promise<void> {
     const started = Date.now();
     for (;;) {
-      let row: { granted: boolean; wait_seconds: number; reason: string | null };
+      let row: { granted: boolean; wait_seconds: number; reason: string | null; valid_seconds: number | null };
+      const asked = Date.now();
       try {
         row = (
-          await this.#pool.query<{ granted: boolean; wait_seconds: number; reason: string | null }>(
-            'SELECT granted, wait_seconds, reason FROM rate_budget_acquire($1, $2::int[], $3::int[])',
-            [this.#source, this.#windows, this.#limits],
-          )
+          await this.#pool.query<{
+            granted: boolean;
+            wait_seconds: number;
+            reason: string | null;
+            valid_seconds: number | null;
+          }>('SELECT granted, wait_seconds, reason, valid_seconds FROM rate_budget_acquire($1, $2::int[], $3::int[])', [
+            this.#source,
+            this.#windows,
+            this.#limits,
+          ])
         ).rows[0]!;
       } catch (err) {
         throw classifyDatabaseError(err);
       }
-      if (row.granted) return;
+      // A grant is good until its earliest window ends (at the latest `asked + valid`): one that
+      // came back too late to be sent inside it (a stalled event loop, a slow database) is not
+      // used; the API would count the call in its next window, which the budget grants anew.
+      if (row.granted && (row.valid_seconds === null || Date.now() < asked + row.valid_seconds * 1000 - STALE_GRANT_MS))
+        return;
+      if (row.granted) {
+        this.staleGrants++;
+        continue;
+      }
       const waitMs = Math.ceil(row.wait_seconds * 1000);
       const reason = row.reason ?? 'budget exhausted';
       if (Date.now() - started + waitMs > this.#maxInlineWaitMs) {

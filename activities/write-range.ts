@@ -2,6 +2,7 @@
  * Write what a sync or repair fetched for one series: the rows, lineage, watermark and coverage
  * ledger in one transaction (`IngestStore.writeChunk`), without a checkpoint.
  */
+import { Context } from '@temporalio/activity';
 import { seriesPath } from '../workflows/contracts/ids';
 import type { SeriesKey } from '../workflows/contracts/series';
 import { finalBeforeOf, lineageNow, type FetchedRange } from './fetch-range';
@@ -32,6 +33,7 @@ export async function writeRange(
     finalBefore,
     lineage: lineageNow(startedAt),
     checkpoint: false,
+    signal: Context.current().cancellationSignal,
   });
   return { ...written, finalBefore };
 }

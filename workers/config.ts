@@ -38,6 +38,10 @@ const workerEnvSchema = z.object({
   /** Concurrent activity executions per source. */
   INGEST_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(256).default(4),
   INGEST_DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(8),
+  /** Server-side limits on every worker session: a statement, a lock wait, an idle transaction. */
+  INGEST_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(300_000),
+  INGEST_DB_LOCK_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  INGEST_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(300_000),
   /**
    * Longest wait for the fleet-wide rate budget inside one activity; a longer wait pauses the
    * workflow durably instead (visible in the UI).
@@ -67,6 +71,7 @@ export interface WorkerConfig {
   readonly runActivities: boolean;
   readonly maxConcurrentActivities: number;
   readonly dbPoolMax: number;
+  readonly dbTimeouts: { statementTimeoutMs: number; lockTimeoutMs: number; idleInTransactionTimeoutMs: number };
   readonly migrate: boolean;
   readonly maxInlineWaitMs: number;
   readonly maxPauseSeconds: number;
@@ -126,6 +131,11 @@ export function loadConfig(rawEnv: Env = process.env): WorkerConfig {
     runActivities: w.INGEST_RUN_ACTIVITIES,
     maxConcurrentActivities: w.INGEST_MAX_CONCURRENT_ACTIVITIES,
     dbPoolMax: w.INGEST_DB_POOL_MAX,
+    dbTimeouts: {
+      statementTimeoutMs: w.INGEST_DB_STATEMENT_TIMEOUT_MS,
+      lockTimeoutMs: w.INGEST_DB_LOCK_TIMEOUT_MS,
+      idleInTransactionTimeoutMs: w.INGEST_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    },
     migrate: w.INGEST_MIGRATE,
     maxInlineWaitMs: w.INGEST_MAX_INLINE_WAIT_MS,
     maxPauseSeconds: w.INGEST_MAX_PAUSE_SECONDS,

@@ -95,7 +95,11 @@ async function run(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger(config.logLevel) });
   console.log(`crypto-ingest worker: config ${describeConfig(config)}`);
 
-  const pool = createPool(config.databaseUrl, { max: config.dbPoolMax, applicationName: 'crypto-ingest-worker' });
+  const pool = createPool(config.databaseUrl, {
+    max: config.dbPoolMax,
+    applicationName: 'crypto-ingest-worker',
+    ...config.dbTimeouts,
+  });
   if (config.migrate) await migrate(config.databaseUrl, (l) => console.log(`crypto-ingest worker: ${l}`));
 
   let connection: NativeConnection;

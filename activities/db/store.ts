@@ -5,7 +5,7 @@
  * Either all of it commits or none of it does; a retried chunk changes nothing.
  */
 import { createHash } from 'node:crypto';
-import type pg from 'pg';
+import pg from 'pg';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -55,6 +55,8 @@ export interface WriteChunkInput {
   readonly lineage: Lineage;
   /** Move the job's checkpoint (backfills). Syncs and repairs have none. @default true */
   readonly checkpoint?: boolean;
+  /** The activity's cancellation: the running statement is cancelled and the connection released. */
+  readonly signal?: AbortSignal;
 }
 
 export interface WriteChunkResult {
@@ -293,7 +295,7 @@ export class PgIngestStore implements IngestStore {
     const span = timeSpan(input.pages);
     try {
       if (span) await this.#ensurePartitions(input.dataset.table, span.min, span.max);
-      return await this.#inTransaction(async (client) => {
+      return await this.#inTransaction(input.signal, async (client) => {
         const stats = await stage(client, input);
         const runId = await nextRunId(client);
         const merged = await merge(client, input, runId);
@@ -316,10 +318,27 @@ export class PgIngestStore implements IngestStore {
     }
   }
 
-  /** Run `fn` in a transaction on one pooled connection; a connection that cannot roll back is discarded. */
-  async #inTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /**
+   * Run `fn` in a transaction on one pooled connection; a connection that cannot roll back is
+   * discarded. When `signal` aborts (the activity is cancelled), the running statement is cancelled
+   * on the server (`pg_cancel_backend`), so the transaction rolls back and the connection returns.
+   */
+  async #inTransaction<T>(signal: AbortSignal | undefined, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    signal?.throwIfAborted();
     const client = await this.#pool.connect();
     let broken: Error | undefined;
+    const pid = (client as unknown as { processID?: number }).processID;
+    // On its own connection, not the pool's: a saturated pool must not keep the cancel waiting.
+    const cancel = () => {
+      if (pid === undefined) return;
+      const canceller = new pg.Client((this.#pool as unknown as { options: pg.ClientConfig }).options);
+      void canceller
+        .connect()
+        .then(() => canceller.query('SELECT pg_cancel_backend($1)', [pid]))
+        .catch(() => undefined)
+        .finally(() => void canceller.end().catch(() => undefined));
+    };
+    signal?.addEventListener('abort', cancel, { once: true });
     try {
       await client.query('BEGIN');
       const result = await fn(client);
@@ -331,6 +350,7 @@ export class PgIngestStore implements IngestStore {
       });
       throw err;
     } finally {
+      signal?.removeEventListener('abort', cancel);
       client.release(broken);
     }
   }

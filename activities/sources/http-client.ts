@@ -39,7 +39,12 @@ export async function getJson<T>(
   if (ctx.config.apiKey) headers.authorization = `Apikey ${ctx.config.apiKey.reveal()}`;
 
   await ctx.gate.acquire(ctx.signal);
-  const res = await httpGet(url, { headers, timeoutMs: ctx.config.timeoutMs, signal: ctx.signal });
+  const res = await httpGet(url, {
+    headers,
+    timeoutMs: ctx.config.timeoutMs,
+    signal: ctx.signal,
+    ...(ctx.config.maxBodyBytes !== undefined ? { maxBodyBytes: ctx.config.maxBodyBytes } : {}),
+  });
   const checked = check(res, { keyed: ctx.config.apiKey !== undefined });
   // The API says a window is used up (other clients on the key, clock skew): pause the source
   // fleet-wide until it resets, instead of walking into a rate-limit answer.

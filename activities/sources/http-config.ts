@@ -1,10 +1,12 @@
 /**
  * The environment every HTTP API source reads, under its own prefix:
- * `<P>_BASE_URL`, `<P>_KEY` (the API key, a `Secret`), `<P>_TIMEOUT_MS`, `<P>_RATE_LIMITS`.
+ * `<P>_BASE_URL`, `<P>_KEY` (the API key, a `Secret`), `<P>_TIMEOUT_MS`, `<P>_RATE_LIMITS`,
+ * `<P>_MAX_BODY_BYTES`.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { RateLimits } from '../rate-limits';
+import { DEFAULT_MAX_BODY_BYTES } from '../http';
 import { rateLimitsSchema } from '../rate-limits';
 import { secretSchema, type Secret } from '../secret';
 
@@ -14,6 +16,8 @@ export interface HttpSourceConfig {
   readonly timeoutMs: number;
   /** The plan's limits the whole fleet keeps to, or `off`. */
   readonly rateLimits: RateLimits | 'off';
+  /** Largest response body read (`<P>_MAX_BODY_BYTES`). @default 64 MiB */
+  readonly maxBodyBytes?: number;
 }
 
 /**
@@ -37,11 +41,18 @@ export function httpSourceConfigSchema(prefix: string, defaultBaseUrl: string, d
       [`${prefix}_KEY`]: secretSchema.optional(),
       [`${prefix}_TIMEOUT_MS`]: z.coerce.number().int().min(100).max(600_000).default(30_000),
       [`${prefix}_RATE_LIMITS`]: rateLimitsSchema.default(defaultLimits),
+      [`${prefix}_MAX_BODY_BYTES`]: z.coerce
+        .number()
+        .int()
+        .min(1_024)
+        .max(2 ** 30)
+        .default(DEFAULT_MAX_BODY_BYTES),
     })
     .transform((env): HttpSourceConfig => ({
       baseUrl: (env[`${prefix}_BASE_URL`] as string).replace(/\/+$/, ''),
       apiKey: env[`${prefix}_KEY`] as Secret | undefined,
       timeoutMs: env[`${prefix}_TIMEOUT_MS`] as number,
       rateLimits: env[`${prefix}_RATE_LIMITS`] as RateLimits | 'off',
+      maxBodyBytes: env[`${prefix}_MAX_BODY_BYTES`] as number,
     }));
 }

@@ -294,8 +294,11 @@ describe('backfillSeries on real Temporal + PostgreSQL + simulator', () => {
     const err = await env.client.workflow
       .execute('backfillSeries', { taskQueue: env.taskQueue, workflowId: `bad-input-${Date.now()}`, args: [bad] })
       .catch((e: unknown) => e);
-    const app = ((err as WorkflowFailedError).cause as ActivityFailure).cause as ApplicationFailure;
+    // Checked by the workflow itself before anything runs: the workflow's own failure, not an activity's.
+    const app = (err as WorkflowFailedError).cause as ApplicationFailure;
+    expect(app).toBeInstanceOf(ApplicationFailure);
     expect(app.type).toBe('InvalidInputError');
+    expect(app.nonRetryable).toBe(true);
     for (const field of ['instrument', 'interval', 'from']) expect(app.message).toContain(field);
   });
 });

@@ -108,6 +108,26 @@ describe('PgRateGate', () => {
     expect(Number(row.window_start)).toBeGreaterThanOrEqual(row.now_s - 1);
   });
 
+  it('a grant that comes back too late to be sent inside its window is not used: the gate asks again', async () => {
+    const key = `stale-test-${randomUUID().slice(0, 8)}`;
+    // The first answer is held past the end of its one-second window (a stalled worker).
+    let calls = 0;
+    const slow = {
+      query: async (...args: Parameters<pg.Pool['query']>) => {
+        const res = await (pools[0]!.query as (...a: unknown[]) => Promise<unknown>)(...args);
+        if (++calls === 1) await new Promise((r) => setTimeout(r, 1_150));
+        return res;
+      },
+    } as unknown as pg.Pool;
+    const gate = new PgRateGate(slow, key, { second: 1_000 }, { maxInlineWaitMs: 5_000 });
+    await gate.acquire(never);
+    expect(gate.staleGrants).toBe(1);
+    expect(calls).toBe(2);
+    const fresh = new PgRateGate(pools[0]!, key, { second: 1_000 }, { maxInlineWaitMs: 5_000 });
+    await fresh.acquire(never);
+    expect(fresh.staleGrants).toBe(0);
+  });
+
   it("a quota answer's spent window is spent in the fleet budget: no gate grants a call until it ends", async () => {
     const key = `spend-test-${randomUUID().slice(0, 8)}`;
     const a = new PgRateGate(pools[0]!, key, { second: 100, day: 1_000 }, { maxInlineWaitMs: 300 });

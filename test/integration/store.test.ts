@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { BatchBuilder } from '../../activities/arrow/batch-builder';
 import { createPool } from '../../activities/db/pool';
 import { PgIngestStore, type JobRange, type WriteChunkInput } from '../../activities/db/store';
-import { UnstorableValueError } from '../../activities/errors';
+import { DatabaseTransientError, UnstorableValueError } from '../../activities/errors';
 import type { AssetRecord, Page } from '../../activities/sources/types';
 import { PgReferenceStore } from '../../activities/db/reference-store';
 import { spotOhlcv } from '../../activities/sources/data-api/ohlcv';
@@ -187,6 +187,78 @@ describe('PgIngestStore.writeChunk on real PostgreSQL', () => {
     expect(q.rows.map((r) => r.raw)).toEqual([{ NAME: 'a\u2400b' }]);
     const d = await pool.query(`SELECT sample FROM schema_drift WHERE field = 'NUL_TEST_FIELD'`);
     expect(d.rows.map((r) => r.sample)).toEqual(['x\u2400']);
+  });
+
+  it("a cancelled activity's write ends its statement on the server and returns the connection", async () => {
+    const t = setup('CANCEL');
+    await store.openCheckpoint(t.job);
+    // Another session holds the job's checkpoint row: the write blocks at its checkpoint step.
+    const holder = await pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM ingest_checkpoints WHERE job_id = $1 FOR UPDATE', [t.job.jobId]);
+      const abort = new AbortController();
+      const writing = store
+        .writeChunk({
+          job: t.job,
+          dataset: spotOhlcv as WriteChunkInput['dataset'],
+          pages: [page(2)],
+          windowFrom: T0,
+          nextCursor: T0 + 2 * H,
+          finalBefore: T0 + 10 * H,
+          lineage: { workflowId: 'wf', workflowRunId: 'run', activityId: 'a1', attempt: 1, startedAt: new Date() },
+          signal: abort.signal,
+        })
+        .catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 300));
+      const started = Date.now();
+      abort.abort();
+      const err = await writing;
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(err).toBeInstanceOf(DatabaseTransientError);
+      expect((err as Error).message).toContain('SQLSTATE 57014');
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+    const waiting = await pool.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%ingest_checkpoints%'`,
+    );
+    expect(waiting.rows[0].n).toBe(0);
+    expect(await t.rows()).toEqual([]);
+    // The connection went back to the pool, and the write goes through once nothing holds the row.
+    expect(await t.write([page(2)], T0 + 2 * H, T0 + 10 * H)).toMatchObject({ inserted: 2 });
+  });
+
+  it("a lock wait longer than the pool's lock_timeout fails as a transient, retried error instead of hanging", async () => {
+    const short = createPool(inject('databaseUrl'), { max: 1, lockTimeoutMs: 300 });
+    const shortStore = new PgIngestStore(short);
+    const t = setup('LOCKWAIT');
+    await store.openCheckpoint(t.job);
+    const holder = await pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM ingest_checkpoints WHERE job_id = $1 FOR UPDATE', [t.job.jobId]);
+      const started = Date.now();
+      const err = await shortStore
+        .writeChunk({
+          job: t.job,
+          dataset: spotOhlcv as WriteChunkInput['dataset'],
+          pages: [page(2)],
+          windowFrom: T0,
+          nextCursor: T0 + 2 * H,
+          finalBefore: T0 + 10 * H,
+          lineage: { workflowId: 'wf', workflowRunId: 'run', activityId: 'a1', attempt: 1, startedAt: new Date() },
+        })
+        .catch((e: unknown) => e);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(err).toBeInstanceOf(DatabaseTransientError);
+      expect((err as Error).message).toContain('SQLSTATE 55P03');
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+      await short.end();
+    }
   });
 
   it('creates monthly partitions on demand and routes rows into them', async () => {
