@@ -72,7 +72,7 @@ describe('workflow input checks', () => {
       'market: "a b" is not an id (letters, digits, dot, dash, underscore; 1–100)',
       'from: "yesterday" is not an ISO-8601 time',
       'options.pagesPerActivity: 0 is not a whole number from 1 to 50',
-      'options.heartbeatTimeout: "soon" is not a duration from 5s to 600s (e.g. 30s, 2m)',
+      'options.heartbeatTimeout: "soon" is not a duration from 1s to 600s (e.g. 30s, 2m)',
     ]);
   });
 

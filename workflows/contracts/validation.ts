@@ -107,7 +107,7 @@ export function backfillSeriesProblems(input: unknown): Problems {
     const o = i.options as Input;
     checkInt(p, 'options.pagesPerActivity', o.pagesPerActivity, 1, 50);
     checkInt(p, 'options.continueAsNewAfter', o.continueAsNewAfter, 1, 5_000);
-    checkDuration(p, 'options.heartbeatTimeout', o.heartbeatTimeout, 5_000, 600_000);
+    checkDuration(p, 'options.heartbeatTimeout', o.heartbeatTimeout, 1_000, 600_000);
   }
   return p;
 }
