@@ -24,6 +24,8 @@ export interface RefreshReferenceResult {
   readonly snapshotDate: string | null;
   readonly runId: number | null;
   readonly paused?: SourcePause;
+  /** What the pages reported as odd and handled (at most 20), shown in the workflow's progress. */
+  readonly warnings?: string[];
 }
 
 /** Most pages one refresh may fetch (a guard against a runaway `next` token). */
@@ -90,7 +92,9 @@ export function createFetchReferenceSnapshot(deps: ActivityDeps) {
       snapshotDate,
       lineage: lineageNow(startedAt),
     });
+    const warnings = [...new Set(pages.flatMap((p) => p.warnings ?? []))].slice(0, 20);
     return {
+      ...(warnings.length > 0 ? { warnings } : {}),
       pages: pages.length,
       assets: written.assets,
       topList: written.topList,

@@ -20,6 +20,7 @@ function describe(input: RefreshReferenceInput, p: RefreshReferenceProgress): st
     head,
     '',
     `Snapshot of ${p.snapshotDate}: ${p.pages} page(s); assets ${p.assets}, top-list rows ${p.topList}, markets ${p.markets}, instruments ${p.instruments}; ${p.changed} row(s) new or changed`,
+    ...(p.warnings?.length ? ['', `**Reported:** ${p.warnings.join('; ')}`] : []),
   ].join('\n');
 }
 
@@ -56,6 +57,7 @@ export async function refreshReference(input: RefreshReferenceInput): Promise<Re
         instruments: r.instruments,
         changed: r.changed,
         ...(r.snapshotDate ? { snapshotDate: r.snapshotDate } : {}),
+        ...(r.warnings?.length ? { warnings: r.warnings } : {}),
       };
       setCurrentDetails(describe(input, progress));
       return progress;

@@ -115,6 +115,8 @@ export interface ReferencePage {
   /** Token for the next page, or undefined when the snapshot is complete. */
   readonly next?: string | undefined;
   readonly unknownFields?: ReadonlyArray<{ readonly field: string; readonly sample: unknown }>;
+  /** What was odd about the page and handled (e.g. coin list ids shared by several coins), to report. */
+  readonly warnings?: readonly string[];
 }
 
 export interface AssetRecord {

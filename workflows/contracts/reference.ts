@@ -25,6 +25,8 @@ export interface RefreshReferenceProgress {
   instruments: number;
   changed: number;
   snapshotDate?: string;
+  /** What the snapshot's pages reported as odd and handled (e.g. coin list ids shared by several coins). */
+  warnings?: string[];
 }
 
 export const referenceProgressQuery = defineQuery<RefreshReferenceProgress>('progress');

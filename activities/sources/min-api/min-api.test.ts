@@ -25,6 +25,7 @@ import {
   exchangesBody,
   exchangesParams,
   mapCoinList,
+  mapCoinListReporting,
   mapExchanges,
   mapTopList,
   topListBody,
@@ -437,6 +438,28 @@ describe('min-api reference parsers', () => {
     const out = mapTopList(noRaw, topListParams.parse({ tsym: 'BTC', list: 'totalvolfull' }), 0);
     expect(out.topList![0]).toMatchObject({ list: 'totalvol', quote: 'BTC', price: null, marketCap: null });
     expect(out.assets![0]).toMatchObject({ priceUsd: null, marketCapUsd: null });
+  });
+
+  it('coin list entries that share an Id (or have Id 0) stay apart, keyed by symbol, and are reported', () => {
+    const entry = (Id: string | number, Name: string) => ({ Id, Name, Symbol: Name, CoinName: `${Name} coin` });
+    const body = coinListBody.parse({
+      Response: 'Success',
+      Data: {
+        BTC: entry('1182', 'BTC'),
+        AAA: entry('0', 'AAA'),
+        BBB: entry('0', 'BBB'),
+        C1: entry('77', 'C1'),
+        C2: entry(77, 'C2'),
+      },
+    });
+    const { assets, warnings } = mapCoinListReporting(body);
+    expect(assets.map((a) => a.assetId)).toEqual(['1182', 'symbol:AAA', 'symbol:BBB', 'symbol:C1', 'symbol:C2']);
+    expect(new Set(assets.map((a) => a.assetId)).size).toBe(5);
+    expect(assets[1]!.attributes).toMatchObject({ Id: '0' });
+    expect(warnings).toEqual([
+      'coin list: Id 0 is shared by AAA, BBB (kept apart, keyed by symbol)',
+      'coin list: Id 77 is shared by C1, C2 (kept apart, keyed by symbol)',
+    ]);
   });
 
   it('top-list parameters: list, tsym, pages ≤ 50, limit 10..100', () => {

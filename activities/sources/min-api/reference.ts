@@ -165,12 +165,32 @@ const COIN_LIST_COLUMNS = ['Id', 'Symbol', 'CoinName'];
  * `FullName`; the list's own `FullName` ("Bitcoin (BTC)") stays in `attributes`.
  */
 export function mapCoinList(body: z.output<typeof coinListBody>): AssetRecord[] {
-  return Object.entries(body.Data).map(([key, c]) => ({
-    assetId: c.Id,
-    symbol: c.Symbol ?? c.Name ?? key,
+  return mapCoinListReporting(body).assets;
+}
+
+/**
+ * The coin list's assets, and what was odd about it. Entries that share an `Id` (older answers carry
+ * `0` for several coins) would collapse into one asset: each of them is kept apart under
+ * `symbol:<symbol>` (its `Id` stays in `attributes`), and the shared ids are reported.
+ */
+export function mapCoinListReporting(body: z.output<typeof coinListBody>): {
+  assets: AssetRecord[];
+  warnings: string[];
+} {
+  const entries = Object.entries(body.Data).map(([key, c]) => ({ c, symbol: c.Symbol ?? c.Name ?? key }));
+  const byId = new Map<string, string[]>();
+  for (const { c, symbol } of entries) byId.set(c.Id, [...(byId.get(c.Id) ?? []), symbol]);
+  const shared = (id: string) => id === '0' || id === '' || (byId.get(id)?.length ?? 0) > 1;
+  const assets = entries.map(({ c, symbol }) => ({
+    assetId: shared(c.Id) ? `symbol:${symbol}` : c.Id,
+    symbol,
     name: c.CoinName ?? null,
-    attributes: rest(c, COIN_LIST_COLUMNS),
+    attributes: shared(c.Id) ? { ...rest(c, COIN_LIST_COLUMNS), Id: c.Id } : rest(c, COIN_LIST_COLUMNS),
   }));
+  const warnings = [...byId]
+    .filter(([id]) => shared(id))
+    .map(([id, symbols]) => `coin list: Id ${id} is shared by ${symbols.join(', ')} (kept apart, keyed by symbol)`);
+  return { assets, warnings };
 }
 
 const coinList: ReferenceDatasetSpec<MinApiConfig, CoinListParams> = {
@@ -180,7 +200,8 @@ const coinList: ReferenceDatasetSpec<MinApiConfig, CoinListParams> = {
   paramsSchema: coinListParams,
   async fetchPage(ctx, p): Promise<ReferencePage> {
     const { json, meta } = await getMinApi(ctx, '/data/all/coinlist', p.fsym ? { fsym: p.fsym } : {});
-    return { ...meta, assets: mapCoinList(parseWith(coinListBody, json, meta, 'the coin list')) };
+    const { assets, warnings } = mapCoinListReporting(parseWith(coinListBody, json, meta, 'the coin list'));
+    return { ...meta, assets, ...(warnings.length > 0 ? { warnings } : {}) };
   },
 };
 
