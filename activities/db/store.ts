@@ -296,6 +296,12 @@ export class PgIngestStore implements IngestStore {
     try {
       if (span) await this.#ensurePartitions(input.dataset.table, span.min, span.max);
       return await this.#inTransaction(input.signal, async (client) => {
+        // A retry (attempt > 1) of a chunk that did commit (the worker died before Temporal heard of
+        // it): the rows are stored and its first counts are the truth; writing it again would report
+        // its new rows as unchanged. A first attempt over a stored window (a reload) writes as usual.
+        const committed =
+          input.checkpoint !== false && input.lineage.attempt > 1 ? await committedRun(client, input) : undefined;
+        if (committed) return committed;
         const stats = await stage(client, input);
         const runId = await nextRunId(client);
         const merged = await merge(client, input, runId);
@@ -372,6 +378,44 @@ interface Merged {
   readonly inserted: number;
   readonly updated: number;
   readonly unchanged: number;
+}
+
+/**
+ * The counts of this very chunk (same job and window) when it has already committed: the
+ * checkpoint is at or past its end and a lineage row records it.
+ */
+async function committedRun(client: pg.PoolClient, input: WriteChunkInput): Promise<WriteChunkResult | undefined> {
+  const res = await client.query<{
+    id: string;
+    rows_received: number;
+    rows_quarantined: number;
+    rows_inserted: number;
+    rows_updated: number;
+    rows_unchanged: number;
+    rows_filler: number;
+    rows_provisional: number;
+  }>(
+    `SELECT r.id, r.rows_received, r.rows_quarantined, r.rows_inserted, r.rows_updated, r.rows_unchanged,
+            r.rows_filler, r.rows_provisional
+     FROM ingest_checkpoints c
+     JOIN ingestion_runs r ON r.job_id = c.job_id
+       AND r.window_from = to_timestamp($2) AND r.window_to = to_timestamp($3)
+     WHERE c.job_id = $1 AND c.next_ts >= to_timestamp($3)
+     ORDER BY r.id DESC LIMIT 1`,
+    [input.job.jobId, input.windowFrom, input.nextCursor],
+  );
+  const r = res.rows[0];
+  if (!r) return undefined;
+  return {
+    runId: Number(r.id),
+    received: r.rows_received,
+    quarantined: r.rows_quarantined,
+    inserted: r.rows_inserted,
+    updated: r.rows_updated,
+    unchanged: r.rows_unchanged,
+    filler: r.rows_filler,
+    provisional: r.rows_provisional,
+  };
 }
 
 /** First and last period of the pages' rows (Unix seconds), or undefined when they have none. */
@@ -520,9 +564,10 @@ async function advanceCheckpoint(
        CASE WHEN $9 >= $8 THEN now() END)
      ON CONFLICT (job_id) DO UPDATE SET
        next_ts = GREATEST(c.next_ts, EXCLUDED.next_ts),
-       pages = c.pages + EXCLUDED.pages,
-       rows_received = c.rows_received + EXCLUDED.rows_received,
-       rows_written = c.rows_written + EXCLUDED.rows_written,
+       -- Counters move with the checkpoint only: a chunk behind it was counted when it committed.
+       pages = c.pages + CASE WHEN EXCLUDED.next_ts > c.next_ts THEN EXCLUDED.pages ELSE 0 END,
+       rows_received = c.rows_received + CASE WHEN EXCLUDED.next_ts > c.next_ts THEN EXCLUDED.rows_received ELSE 0 END,
+       rows_written = c.rows_written + CASE WHEN EXCLUDED.next_ts > c.next_ts THEN EXCLUDED.rows_written ELSE 0 END,
        last_run_id = EXCLUDED.last_run_id,
        updated_at = now(),
        completed_at = COALESCE(c.completed_at, EXCLUDED.completed_at)`,

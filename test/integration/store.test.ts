@@ -261,6 +261,28 @@ describe('PgIngestStore.writeChunk on real PostgreSQL', () => {
     }
   });
 
+  it('a retried chunk that had committed (its completion was lost) reports its first counts and adds nothing', async () => {
+    const t = setup('LOSTCOMPLETION');
+    await store.openCheckpoint(t.job);
+    const first = await t.write([page(3)], T0 + 3 * H, T0 + 10 * H);
+    expect(first).toMatchObject({ inserted: 3, received: 3 });
+    // The worker died after the commit: the activity runs again over the same window.
+    const again = await t.write([page(3)], T0 + 3 * H, T0 + 10 * H, 2);
+    expect(again).toEqual(first);
+    const cp = await pool.query<{ pages: number; rows_received: number; rows_written: number }>(
+      `SELECT pages::int, rows_received::int, rows_written::int FROM ingest_checkpoints WHERE job_id = $1`,
+      [t.job.jobId],
+    );
+    expect(cp.rows[0]).toEqual({ pages: 1, rows_received: 3, rows_written: 3 });
+    // The next chunk counts as usual.
+    expect(await t.write([page(2, 100, T0 + 3 * H)], T0 + 5 * H, T0 + 10 * H)).toMatchObject({ inserted: 2 });
+    const after = await pool.query<{ pages: number; rows_received: number }>(
+      `SELECT pages::int, rows_received::int FROM ingest_checkpoints WHERE job_id = $1`,
+      [t.job.jobId],
+    );
+    expect(after.rows[0]).toEqual({ pages: 2, rows_received: 5 });
+  });
+
   it('creates monthly partitions on demand and routes rows into them', async () => {
     const t = setup('PARTITIONS');
     await store.openCheckpoint(t.job);
