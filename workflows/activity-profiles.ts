@@ -14,11 +14,14 @@ const retry = {
   nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_TYPES],
 };
 
-/** Reads and validates; quick. */
+/**
+ * Reads and validates; quick (two queries). A short start-to-close, so a backfill whose worker died
+ * while planning (every continue-as-new run plans) moves to another worker within seconds, not a minute.
+ */
 export function planningActivities(source: string) {
   return proxyActivities<Pick<Activities, 'planBackfill'>>({
     taskQueue: sourceTaskQueue(workflowInfo().taskQueue, source),
-    startToCloseTimeout: '1m',
+    startToCloseTimeout: '15s',
     scheduleToCloseTimeout: '1h',
     retry,
   });
