@@ -54,6 +54,14 @@ export interface StackOptions {
   /** Log sink for every line of every component (`[name] line`). Default: stderr. */
   log?: (line: string) => void;
   /**
+   * Who acts on SIGINT/SIGTERM/SIGHUP. 'stack' (default): the supervisor stops everything in
+   * reverse start order, then re-raises the signal. 'caller-when-ready': the supervisor does so only
+   * while `startStack` runs; once it has returned, the caller handles the signals and calls
+   * `stop()` itself (the entrypoints, which close their own pg pool and Temporal connection first).
+   * Either way the exit handler and the reaper stop every child if the process exits or is killed.
+   */
+  signals?: 'stack' | 'caller-when-ready';
+  /**
    * Migration step. Default: `migrate` from `activities/db/migrate`. false = skip (the database
    * is migrated by someone else). Mainly for tests and tools.
    */
@@ -220,6 +228,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         return stopping;
       },
     };
+    // a signal that arrived while starting: stop (below) rather than hand over a stopping stack
+    if (sup.stopReason) throw new StackError(`stopping on ${sup.stopReason}`);
+    if (opts.signals === 'caller-when-ready') sup.releaseSignals();
     log(
       `[stack] ready in ${((Date.now() - started) / 1000).toFixed(1)}s: temporal ${stack.temporalAddress} (namespace ${namespace})` +
         `${stack.uiUrl ? `, UI ${stack.uiUrl}` : ''}, postgres ${redact(databaseUrl)}` +

@@ -5,17 +5,29 @@
  * progress, and runs the service by itself: the schedules of `config/universe.json` (universe,
  * one sync per dataset × interval, repair; `UNIVERSE_CONFIG` picks another file) are applied and
  * the universe is refreshed at once, so its series are tracked, backfilled and kept current.
- * Keeps serving until Ctrl-C.
+ * Keeps serving until Ctrl-C (or SIGTERM, SIGHUP): then it closes its own pg pool and Temporal
+ * connection, stops the stack (the worker first, then Temporal, PostgreSQL and the simulator in
+ * reverse start order) and exits with 130 (143, 129); see `serveStack` in `./cli-support`. Data
+ * dir and ports: `stackSettings`.
  */
-import { Client, Connection } from '@temporalio/client';
-import pg from 'pg';
+import type { Client } from '@temporalio/client';
+import type pg from 'pg';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { SyncDatasetProgress } from '../workflows/contracts/sync';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contracts/task-queues';
-import { consoleStackLog, interrupted, runMain } from './cli-support';
-import { startStack } from './index';
+import {
+  consoleStackLog,
+  openClients,
+  runMain,
+  serveStack,
+  signalExitCode,
+  watchSignals,
+  type StackClients,
+} from './cli-support';
+import { startStack, type Stack } from './index';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, sleep } from './processes';
+import { REPO_ROOT } from './processes';
 import { ConfigError } from '../activities/errors';
 import { parseUniverseConfig } from '../activities/universe-config';
 import { SCHEDULE_IDS } from '../workflows/contracts/ids';
@@ -35,67 +47,100 @@ import {
 
 async function main(): Promise<number> {
   const { log, shuttingDown } = consoleStackLog();
-  const stop = interrupted();
+  watchSignals(shuttingDown);
+  const settings = stackSettings(process.env);
   const stack = await startStack({
-    postgres: process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {},
+    ...(settings.dataDir ? { dataDir: settings.dataDir } : {}),
+    temporal: { port: settings.temporalPort, uiPort: settings.uiPort },
+    postgres: process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : { port: settings.pgPort },
+    simulator: { port: settings.simPort },
     workers: [{ name: '1', env: {} }],
     log,
+    signals: 'caller-when-ready',
   });
-  const connection = await Connection.connect({ address: stack.temporalAddress });
-  const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 2 });
-  try {
-    const client = new Client({ connection, namespace: stack.namespace });
-    console.log('\nReference data first (instruments give backfills their listing dates):');
-    for (const r of await refreshReferences(client, DEFAULT_TASK_QUEUE, demoReferences())) {
-      console.log(`  ${r.workflowId}: ${describeReference(r.result)}`);
-    }
-    const jobs: StartedBackfill[] = [];
-    for (const r of demoBackfills()) jobs.push(await startBackfill(client, DEFAULT_TASK_QUEUE, r));
-    await runUniverse(client);
-    console.log(
-      `\ncrypto-ingest is running. Temporal UI: ${stack.uiUrl ?? '(headless)'}  PostgreSQL: ${stack.databaseUrl}`,
-    );
-    for (const j of jobs) console.log(`  ${j.started ? 'started ' : 'attached'} ${j.workflowId}`);
-    console.log('Progress below; Ctrl-C stops everything.\n');
+  const clients = openClients(stack);
+  const outcome = await serveStack(stack, clients, {
+    work: (abort) => serve(stack, clients, abort),
+    shuttingDown,
+  });
+  return 'signal' in outcome ? signalExitCode(outcome.signal) : 0;
+}
 
-    const last = new Map<string, string>();
-    let stopping = false;
-    let backfillsDone = false;
-    let lastStatus = '';
-    const tickResults = new Map<string, SyncDatasetProgress>();
-    const watch = (async () => {
-      while (!stopping) {
-        if (!backfillsDone) {
-          const states = await Promise.all(jobs.map(readProgress));
-          states.forEach((p, k) => {
-            const line = `${label(jobs[k]!.request).padEnd(58)} ${describeProgress(p)}`;
-            if (last.get(jobs[k]!.workflowId) !== line) console.log(line);
-            last.set(jobs[k]!.workflowId, line);
-          });
-          if (states.every((p) => p?.status === 'completed')) {
-            backfillsDone = true;
-            console.log(
-              `\nAll ${jobs.length} backfills completed. The service keeps running on its schedules ` +
-                `(crypto-ingest status, crypto-ingest schedules list, the UI). Ctrl-C to stop.`,
-            );
-          }
-        }
-        const status = await serviceStatus(client, pool, tickResults).catch(() => undefined);
-        if (status && status !== lastStatus) console.log(`[${new Date().toISOString().slice(11, 19)}] ${status}`);
-        lastStatus = status ?? lastStatus;
-        await sleep(2_000);
+/**
+ * Where `npm start` runs: `STACK_DATA_DIR` (default `.data`), `TEMPORAL_PORT` (7233),
+ * `TEMPORAL_UI_PORT` (8233), `PG_PORT` (54329), `SIM_PORT` (8299); a port of 0 is any free port.
+ * Unset or empty: the default. Every problem at once as a ConfigError.
+ */
+function stackSettings(env: NodeJS.ProcessEnv): {
+  dataDir?: string;
+  temporalPort: number;
+  uiPort: number;
+  pgPort: number;
+  simPort: number;
+} {
+  const problems: string[] = [];
+  const port = (name: string, fallback: number): number => {
+    const raw = env[name]?.trim();
+    if (!raw) return fallback;
+    const n = Number(raw);
+    if (/^\d+$/.test(raw) && n <= 65535) return n;
+    problems.push(`${name} must be a port number (0-65535; 0 = any free port), got ${JSON.stringify(raw)}`);
+    return fallback;
+  };
+  const settings = {
+    ...(env.STACK_DATA_DIR?.trim() ? { dataDir: path.resolve(env.STACK_DATA_DIR.trim()) } : {}),
+    temporalPort: port('TEMPORAL_PORT', 7233),
+    uiPort: port('TEMPORAL_UI_PORT', 8233),
+    pgPort: port('PG_PORT', 54329),
+    simPort: port('SIM_PORT', 8299),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return settings;
+}
+
+/**
+ * The job itself: reference data, the demo backfills, the universe's schedules, then progress and
+ * status lines until `abort` (a stop signal). Prints nothing once aborted.
+ */
+async function serve(stack: Stack, { client, pool }: StackClients, abort: AbortSignal): Promise<void> {
+  const out = (line: string): void => {
+    if (!abort.aborted) console.log(line);
+  };
+  out('\nReference data first (instruments give backfills their listing dates):');
+  for (const r of await refreshReferences(client, DEFAULT_TASK_QUEUE, demoReferences())) {
+    out(`  ${r.workflowId}: ${describeReference(r.result)}`);
+  }
+  const jobs: StartedBackfill[] = [];
+  for (const r of demoBackfills()) jobs.push(await startBackfill(client, DEFAULT_TASK_QUEUE, r));
+  await runUniverse(client, out);
+  out(`\ncrypto-ingest is running. Temporal UI: ${stack.uiUrl ?? '(headless)'}  PostgreSQL: ${stack.databaseUrl}`);
+  for (const j of jobs) out(`  ${j.started ? 'started ' : 'attached'} ${j.workflowId}`);
+  out('Progress below; Ctrl-C stops everything.\n');
+
+  const last = new Map<string, string>();
+  let backfillsDone = false;
+  let lastStatus = '';
+  const tickResults = new Map<string, SyncDatasetProgress>();
+  while (!abort.aborted) {
+    if (!backfillsDone) {
+      const states = await Promise.all(jobs.map(readProgress));
+      states.forEach((p, k) => {
+        const line = `${label(jobs[k]!.request).padEnd(58)} ${describeProgress(p)}`;
+        if (last.get(jobs[k]!.workflowId) !== line) out(line);
+        last.set(jobs[k]!.workflowId, line);
+      });
+      if (states.every((p) => p?.status === 'completed')) {
+        backfillsDone = true;
+        out(
+          `\nAll ${jobs.length} backfills completed. The service keeps running on its schedules ` +
+            `(crypto-ingest status, crypto-ingest schedules list, the UI). Ctrl-C to stop.`,
+        );
       }
-    })();
-    const signal = await stop;
-    stopping = true;
-    shuttingDown();
-    console.log(`\n${signal}: stopping the stack…`);
-    await watch.catch(() => undefined);
-    return 0;
-  } finally {
-    await pool.end();
-    await connection.close();
-    await stack.stop();
+    }
+    const status = await serviceStatus(client, pool, tickResults).catch(() => undefined);
+    if (status && status !== lastStatus) out(`[${new Date().toISOString().slice(11, 19)}] ${status}`);
+    lastStatus = status ?? lastStatus;
+    await delay(2_000, undefined, { signal: abort }).catch(() => undefined);
   }
 }
 
@@ -149,7 +194,7 @@ async function serviceStatus(
 }
 
 /** Apply the universe config's schedules (idempotent) and refresh the universe now. */
-async function runUniverse(client: Client): Promise<void> {
+async function runUniverse(client: Client, out: (line: string) => void): Promise<void> {
   const file = path.resolve(process.env.UNIVERSE_CONFIG ?? path.join(REPO_ROOT, 'config', 'universe.json'));
   let raw: unknown;
   try {
@@ -160,11 +205,11 @@ async function runUniverse(client: Client): Promise<void> {
   const parsed = parseUniverseConfig(raw);
   if (!parsed.ok) throw new ConfigError(parsed.problems.map((p) => `${file}: ${p}`));
   const rows = await applySchedules(client, desiredSchedules(parsed.config, DEFAULT_TASK_QUEUE));
-  console.log(`\nSchedules from ${path.relative(REPO_ROOT, file)} (crypto-ingest schedules list):`);
-  for (const r of rows) console.log(`  ${r.action.padEnd(9)} ${r.id}`);
-  console.log(`  ${applySummary(rows, false)}`);
+  out(`\nSchedules from ${path.relative(REPO_ROOT, file)} (crypto-ingest schedules list):`);
+  for (const r of rows) out(`  ${r.action.padEnd(9)} ${r.id}`);
+  out(`  ${applySummary(rows, false)}`);
   await client.schedule.getHandle(SCHEDULE_IDS.universe).trigger();
-  console.log('  triggered the universe refresh: its series are tracked and backfilled by themselves');
+  out('  triggered the universe refresh: its series are tracked and backfilled by themselves');
 }
 
 runMain('npm start', main);

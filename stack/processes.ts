@@ -9,7 +9,9 @@
  * - Stopping: per-process stop signal + timeout, then SIGKILL of the child's whole process group.
  * - No orphans:
  *   - SIGINT/SIGTERM/SIGHUP to the parent stop all children in reverse start order, then the
- *     signal is re-raised (a second Ctrl-C kills everything at once);
+ *     signal is re-raised (a second Ctrl-C kills everything at once) — unless the caller took the
+ *     signals over with `releaseSignals()` (the stack entrypoints do once the stack is up, so that
+ *     they close their own database and Temporal clients before the children stop);
  *   - an uncaught exception (any `process.exit`) signals the children synchronously in
  *     `process.on('exit')`;
  *   - a SIGKILLed parent: a detached reaper process (`stack/reaper.ts`) holds an IPC channel to
@@ -692,6 +694,18 @@ export class Supervisor {
   /** Why the supervisor is stopping on its own, e.g. 'SIGINT' (undefined for a plain stopAll()). */
   stopReason: string | undefined;
 
+  /**
+   * Stop acting on SIGINT/SIGTERM/SIGHUP: from now on the caller handles them and calls `stopAll()`
+   * itself, e.g. after closing its own clients of the children. The exit handler and the reaper
+   * still stop every child when this process exits or is killed. Throws a StackError if a signal
+   * has already started stopping the children.
+   */
+  releaseSignals(): void {
+    if (this.stopReason !== undefined)
+      throw new StackError(`interrupted by ${this.stopReason}: everything started so far is being stopped`);
+    releaseSupervisorSignals(this);
+  }
+
   /** Stop all children in reverse start order, then close the reaper. Idempotent. */
   stopAll(): Promise<void> {
     this.stopping ??= this.doStopAll();
@@ -792,6 +806,12 @@ function registerSupervisor(sup: Supervisor, handleSignals: boolean): void {
       if (!process.listeners(signal).includes(listener)) process.on(signal, listener);
     }
   }
+}
+
+function releaseSupervisorSignals(sup: Supervisor): void {
+  const entry = supervisors.get(sup);
+  if (entry) entry.handleSignals = false;
+  if (![...supervisors.values()].some((o) => o.handleSignals)) removeSignalListeners();
 }
 
 function unregisterSupervisor(sup: Supervisor): void {

@@ -1,7 +1,8 @@
 /**
  * The local stack with real processes (no mocks): port errors, a private PostgreSQL, the reaper
  * (children die with a SIGKILLed / crashing / signalled parent), stale pid files, the Temporal dev
- * server with search attributes, and `startStack` end to end.
+ * server with search attributes, `startStack` end to end, and `npm start` (stack/main.ts) stopped by
+ * Ctrl-C / SIGTERM: its exit code, a short output, nothing left running, the Temporal db reused.
  *
  * The Temporal tests need a Temporal CLI that resolves without building (TEMPORAL_CLI_PATH, a
  * 1.5.1 `temporal` on PATH, or `.tools/bin/temporal` from `npm run setup`). Without one they fail
@@ -13,6 +14,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PortInUseError, assertPortFree, freePort } from './ports';
 import { startLocalPostgres } from './postgres-local';
@@ -21,11 +23,13 @@ import {
   REPO_ROOT,
   StackError,
   Supervisor,
+  groupAlive,
   isAlive,
   processCmdline,
   processStartTime,
   sleep,
   tsxImportArgs,
+  within,
 } from './processes';
 import {
   ensureSearchAttributes,
@@ -438,5 +442,235 @@ describe('startStack', () => {
       expect(fs.existsSync(path.join(dataDir, 'temporal.db'))).toBe(true);
     },
     180_000,
+  );
+});
+
+// `npm start` itself (node --import tsx stack/main.ts, what the script runs) in its own process
+// group, as a terminal runs it, on a private data dir and ports (STACK_DATA_DIR, TEMPORAL_PORT, …).
+interface MainRun {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** stdout and stderr interleaved as they arrived. */
+  output: () => string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function startMain(dataDir: string, temporalPort: number, extraEnv: Record<string, string> = {}): MainRun {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    STACK_DATA_DIR: dataDir,
+    TEMPORAL_PORT: String(temporalPort),
+    TEMPORAL_UI_PORT: '0',
+    PG_PORT: '0',
+    SIM_PORT: '0',
+    ...extraEnv,
+  };
+  delete env.DATABASE_URL;
+  delete env.UNIVERSE_CONFIG;
+  const child = spawn(process.execPath, [...tsxImportArgs(), path.join(REPO_ROOT, 'stack', 'main.ts')], {
+    cwd: REPO_ROOT,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  let all = '';
+  child.stdout!.on('data', (d: Buffer) => ((out += d.toString()), (all += d.toString())));
+  child.stderr!.on('data', (d: Buffer) => ((err += d.toString()), (all += d.toString())));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, stdout: () => out, stderr: () => err, output: () => all, exit };
+}
+
+/** Waits for `crypto-ingest is running`; fails with the output if the entrypoint exits or times out. */
+async function waitUntilRunning(run: MainRun, timeoutMs: number): Promise<void> {
+  const ok = await waitFor(
+    () => run.stdout().includes('crypto-ingest is running') || run.child.exitCode !== null,
+    timeoutMs,
+  );
+  if (!ok || !run.stdout().includes('crypto-ingest is running')) {
+    throw new Error(`npm start did not come up (exit ${run.child.exitCode}):\n${run.output().slice(-4000)}`);
+  }
+}
+
+/** Every live descendant of `pid` (the stack's children run in their own sessions and groups). */
+function descendantsOf(pid: number): number[] {
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    for (const c of childrenOf(queue.shift()!)) {
+      found.push(c);
+      queue.push(c);
+    }
+  }
+  return found;
+}
+
+/** The last `=== … exited (…)` record the supervisor wrote in a component's log. */
+function lastExit(dataDir: string, component: string): string {
+  const text = fs.readFileSync(path.join(dataDir, 'logs', `${component}.log`), 'utf8');
+  return [...text.matchAll(/^=== \S+ pid \d+ exited \((.+)\)$/gm)].pop()?.[1] ?? 'no exit recorded';
+}
+
+/**
+ * Send `signal` to the entrypoint's whole process group, as a terminal's Ctrl-C does; expect the
+ * exit code, a short clean output (the stop message, then only the stack's own lines), and no
+ * process of the run left (its group, its descendants, anything naming its data dir).
+ */
+async function stopWith(run: MainRun, dataDir: string, signal: 'SIGINT' | 'SIGTERM', code: number): Promise<void> {
+  const pid = run.child.pid!;
+  const family = descendantsOf(pid);
+  // the reaper, the simulator, Temporal, PostgreSQL (and its processes), the worker
+  expect(family.length).toBeGreaterThanOrEqual(6);
+  const mark = run.stdout().length;
+  const markErr = run.stderr().length;
+  process.kill(-pid, signal);
+  const exit = await within(run.exit, 60_000, undefined);
+  const after = run.stdout().slice(mark);
+  expect(exit, `after ${signal}:\n${after}\nstderr:\n${run.stderr().slice(markErr)}`).toEqual({ code, signal: null });
+
+  const lines = after.split('\n').filter((l) => l.trim() !== '');
+  expect(run.stderr().slice(markErr)).toBe('');
+  expect(after).not.toContain("Unhandled 'error' event");
+  expect(after).not.toMatch(/^\s+at /m);
+  // the message, then a few lines of the stack's own (lines before it were on their way already):
+  // no object dump, no component noise
+  const from = lines.indexOf(`${signal}: stopping the stack…`);
+  expect(from, after).toBeGreaterThanOrEqual(0);
+  expect(lines.length - from, after).toBeLessThan(10);
+  for (const line of lines.slice(from + 1)) expect(line).toMatch(/^\[stack\] (stopping .+ \(pid \d+\)|stopped)$/);
+  expect(lines.at(-1)).toBe('[stack] stopped');
+
+  const gone = await waitFor(() => family.every((p) => !isAlive(p)) && !groupAlive(pid), 10_000);
+  expect(gone, `still alive: ${family.filter(isAlive).join(', ')}`).toBe(true);
+  expect(processesMentioning(dataDir)).toEqual([]);
+  expect(fs.readdirSync(path.join(dataDir, 'run'))).toEqual([]);
+  // Temporal and PostgreSQL stopped by their stop signal, in time (no SIGKILL)
+  expect(lastExit(dataDir, 'temporal')).toBe('code 0');
+  expect(lastExit(dataDir, 'postgres')).toBe('code 0');
+  expect(fs.existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+  // every client (the worker's pool, the entrypoint's own) had disconnected before PostgreSQL stopped
+  const pgLog = fs.readFileSync(path.join(dataDir, 'logs', 'postgres.log'), 'utf8');
+  const thisRun = pgLog.slice(pgLog.lastIndexOf(' started pid '));
+  expect(thisRun).toContain('received fast shutdown request');
+  expect(thisRun).not.toContain('terminating connection due to administrator command');
+}
+
+async function killIfRunning(run: MainRun | undefined): Promise<void> {
+  if (!run || run.child.exitCode !== null || run.child.signalCode !== null) return;
+  process.kill(-run.child.pid!, 'SIGKILL'); // the reaper stops the stack's children
+  await within(run.exit, 10_000, undefined);
+}
+
+describe('npm start on a signal', () => {
+  it('its data dir and port settings are checked before anything starts', async () => {
+    const dataDir = tempDir('main-bad');
+    const run = startMain(dataDir, 0, { TEMPORAL_PORT: 'x', PG_PORT: '70000' });
+    expect(await run.exit).toEqual({ code: 1, signal: null });
+    expect(run.stderr().trim().split('\n')).toEqual([
+      'npm start: invalid configuration:',
+      '  - TEMPORAL_PORT must be a port number (0-65535; 0 = any free port), got "x"',
+      '  - PG_PORT must be a port number (0-65535; 0 = any free port), got "70000"',
+    ]);
+    expect(fs.existsSync(path.join(dataDir, 'run'))).toBe(false);
+  }, 30_000);
+
+  it.skipIf(SKIP_TEMPORAL)(
+    'Ctrl-C: exit 130, a short message, nothing left; the next start reuses the Temporal db',
+    async () => {
+      await temporalCliOrFail();
+      const dataDir = tempDir('main-int');
+      const temporalPort = await freePort();
+      const workflowId = `stack-test/survives-restart/${process.pid}-${Date.now()}`;
+      let run: MainRun | undefined;
+      try {
+        run = startMain(dataDir, temporalPort);
+        await waitUntilRunning(run, 150_000);
+        expect(run.stdout()).toContain(`temporal 127.0.0.1:${temporalPort}`);
+        // a workflow nobody polls for: it stays open, in the db file only
+        const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+        try {
+          await new Client({ connection }).workflow.start('stackTestNobodyRunsThis', {
+            taskQueue: 'stack-test-nobody',
+            workflowId,
+          });
+        } finally {
+          await connection.close();
+        }
+        await stopWith(run, dataDir, 'SIGINT', 130);
+        expect(fs.statSync(path.join(dataDir, 'temporal.db')).size).toBeGreaterThan(0);
+
+        // the same data dir again: comes up without leftovers to clear, Temporal has the workflow
+        run = startMain(dataDir, temporalPort);
+        await waitUntilRunning(run, 120_000);
+        expect(run.stdout()).not.toContain('stale');
+        const again = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+        try {
+          const client = new Client({ connection: again });
+          const described = await client.workflow.getHandle(workflowId).describe();
+          expect(described.status.name).toBe('RUNNING');
+          const listed: string[] = [];
+          for await (const wf of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+            listed.push(wf.workflowId);
+          }
+          expect(listed).toEqual([workflowId]);
+        } finally {
+          await again.close();
+        }
+        await stopWith(run, dataDir, 'SIGINT', 130);
+      } finally {
+        await killIfRunning(run);
+      }
+    },
+    300_000,
+  );
+
+  it.skipIf(SKIP_TEMPORAL)(
+    'SIGTERM: exit 143, nothing left',
+    async () => {
+      await temporalCliOrFail();
+      const dataDir = tempDir('main-term');
+      let run: MainRun | undefined;
+      try {
+        run = startMain(dataDir, await freePort());
+        await waitUntilRunning(run, 150_000);
+        await stopWith(run, dataDir, 'SIGTERM', 143);
+      } finally {
+        await killIfRunning(run);
+      }
+    },
+    200_000,
+  );
+
+  it.skipIf(SKIP_TEMPORAL)(
+    'a second Ctrl-C while stopping exits at once, and still nothing is left',
+    async () => {
+      await temporalCliOrFail();
+      const dataDir = tempDir('main-int2');
+      let run: MainRun | undefined;
+      try {
+        run = startMain(dataDir, await freePort());
+        await waitUntilRunning(run, 150_000);
+        const pid = run.child.pid!;
+        const family = descendantsOf(pid);
+        process.kill(-pid, 'SIGINT');
+        expect(await waitFor(() => run!.stdout().includes('SIGINT: stopping the stack…'), 5_000)).toBe(true);
+        process.kill(-pid, 'SIGINT');
+        const exit = await within(run.exit, 5_000, undefined);
+        expect(exit, run.output().slice(-2000)).toEqual({ code: 130, signal: null });
+        expect(run.stdout()).toContain('SIGINT again: exiting now');
+        expect(run.output()).not.toContain("Unhandled 'error' event");
+        // the exit handler signalled the children, the reaper finishes their stop
+        const gone = await waitFor(() => family.every((p) => !isAlive(p)) && !groupAlive(pid), 45_000);
+        expect(gone, `still alive: ${family.filter(isAlive).join(', ')}`).toBe(true);
+        expect(processesMentioning(dataDir)).toEqual([]);
+      } finally {
+        await killIfRunning(run);
+      }
+    },
+    200_000,
   );
 });
