@@ -2,7 +2,8 @@
  * The ingestion store: everything the activities write to PostgreSQL. One chunk (one or more API
  * pages) is written in ONE transaction: COPY into a session temp table, one set-based merge
  * (`INSERT … ON CONFLICT … DO UPDATE … WHERE changed`), the lineage row and the checkpoint.
- * Either all of it commits or none of it does; a retried chunk changes nothing.
+ * Either all of it commits or none of it does; a retried chunk changes nothing. A stored final row
+ * that the merge changes keeps its old values in `revisions` (same transaction).
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
@@ -69,6 +70,11 @@ export interface WriteChunkResult {
   readonly unchanged: number;
   readonly filler: number;
   readonly provisional: number;
+  /**
+   * Stored final rows this chunk changed (a later final row with other values); their old values
+   * are kept in `revisions`, flagged `replaced_by_filler` when the new row is a filler row.
+   */
+  readonly revised: number;
 }
 
 /** What activities need from the database (narrow, so unit tests can fake it). */
@@ -118,6 +124,11 @@ interface DatasetSql {
    */
   readonly prefilter: string;
   /**
+   * Keep the old values of the stored final rows the merge is about to change (a staged final row
+   * with other values) in `revisions`; run before the merge. Its row count is the "revised" count.
+   */
+  readonly revisions: string;
+  /**
    * Staged rows whose key already exists (after the prefilter: rows about to be updated). Counted
    * apart because the fact tables are partitioned, and PostgreSQL refuses `RETURNING (xmax = 0)`
    * (insert or update?) there: "cannot retrieve a system column in this context".
@@ -129,9 +140,13 @@ interface DatasetSql {
 
 const sqlCache = new Map<string, DatasetSql>();
 
+/** A string literal (names from the code's column specs, never input). */
+const literal = (text: string): string => `'${text.replace(/'/g, "''")}'`;
+
 /**
  * SQL for one dataset, generated once from its column spec. Exported for tests. Parameters:
- * `$1..$k` the series columns, then step seconds, the finality instant (Unix seconds), the run id.
+ * `$1..$k` the series columns, then step seconds, the finality instant (Unix seconds), the run id
+ * (`revisions`: then the series key's source, dataset, market, instrument, interval).
  */
 export function datasetSql(ds: DatasetSpec<unknown>): DatasetSql {
   const cached = sqlCache.get(ds.table);
@@ -146,6 +161,7 @@ export function datasetSql(ds: DatasetSpec<unknown>): DatasetSql {
   const isFinal = `(s.ts + $${k + 1}::float8 <= $${k + 2}::float8)`;
   const keyMatch = `${seriesWhere(ds, 't', 1)} AND t.ts = to_timestamp(s.ts)`;
   const compared = [...valueCols, 'is_final'];
+  const newIsFiller = valueCols.includes('is_filler') ? 'n.is_filler' : 'false';
   const sql: DatasetSql = {
     stageTable,
     createStage: `CREATE TEMP TABLE IF NOT EXISTS ${stageTable} (${staged
@@ -172,6 +188,20 @@ WHERE ${keyMatch}
     .map(fromStage)
     .join(', ')}, ${isFinal})
        OR (t.is_final AND NOT ${isFinal}))`,
+    revisions: `INSERT INTO revisions (source, dataset, market, instrument, interval, ts, fact_table, old_values,
+  new_values, changed_columns, replaced_by_filler, old_ingest_run_id, new_ingest_run_id)
+SELECT $${k + 4}, $${k + 5}, $${k + 6}, $${k + 7}, $${k + 8}, t.ts, ${literal(ds.table)}, to_jsonb(o), to_jsonb(n),
+       array_remove(ARRAY[${valueCols
+         .map((c) => `CASE WHEN o.${q(c)} IS DISTINCT FROM n.${q(c)} THEN ${literal(c)} END`)
+         .join(', ')}]::text[], NULL),
+       ${newIsFiller}, t.ingest_run_id, $${k + 3}::bigint
+FROM ${stageTable} s
+JOIN ${table} t ON ${keyMatch}
+CROSS JOIN LATERAL (SELECT ${valueCols.map((c) => `t.${q(c)} AS ${q(c)}`).join(', ')}) o
+CROSS JOIN LATERAL (SELECT ${ds.columns.map((c) => `${fromStage(c)} AS ${q(c.name)}`).join(', ')}) n
+WHERE t.is_final AND ${isFinal}
+  AND (${valueCols.map((c) => `t.${q(c)}`).join(', ')}) IS DISTINCT FROM (${ds.columns.map(fromStage).join(', ')})
+ORDER BY s.ts`,
     countExisting: `SELECT count(*)::int AS n FROM ${stageTable} s JOIN ${table} t ON ${keyMatch}`,
     merge: `INSERT INTO ${table} AS t (${[...keyCols, ...valueCols, 'is_final', 'ingest_run_id'].map(q).join(', ')})
 SELECT ${seriesParams.join(', ')}, to_timestamp(s.ts), ${ds.columns.map(fromStage).join(', ')}, ${isFinal}, $${k + 3}::bigint
@@ -317,6 +347,7 @@ export class PgIngestStore implements IngestStore {
           unchanged: merged.unchanged,
           filler: stats.filler,
           provisional: stats.provisional,
+          revised: merged.revised,
         };
       });
     } catch (err) {
@@ -378,6 +409,7 @@ interface Merged {
   readonly inserted: number;
   readonly updated: number;
   readonly unchanged: number;
+  readonly revised: number;
 }
 
 /**
@@ -394,9 +426,10 @@ async function committedRun(client: pg.PoolClient, input: WriteChunkInput): Prom
     rows_unchanged: number;
     rows_filler: number;
     rows_provisional: number;
+    rows_revised: number;
   }>(
     `SELECT r.id, r.rows_received, r.rows_quarantined, r.rows_inserted, r.rows_updated, r.rows_unchanged,
-            r.rows_filler, r.rows_provisional
+            r.rows_filler, r.rows_provisional, r.rows_revised
      FROM ingest_checkpoints c
      JOIN ingestion_runs r ON r.job_id = c.job_id
        AND r.window_from = to_timestamp($2) AND r.window_to = to_timestamp($3)
@@ -415,6 +448,7 @@ async function committedRun(client: pg.PoolClient, input: WriteChunkInput): Prom
     unchanged: r.rows_unchanged,
     filler: r.rows_filler,
     provisional: r.rows_provisional,
+    revised: r.rows_revised,
   };
 }
 
@@ -456,15 +490,26 @@ async function nextRunId(client: pg.PoolClient): Promise<number> {
   return Number(res.rows[0]!.id);
 }
 
-/** Drop staged rows that change nothing, count those about to update, then the set-based merge. */
+/**
+ * Drop staged rows that change nothing, count those about to update, keep the old values of the
+ * final rows among them, then the set-based merge.
+ */
 async function merge(client: pg.PoolClient, input: WriteChunkInput, runId: number): Promise<Merged> {
   const { dataset: ds, job } = input;
+  const s = job.series;
   const sql = datasetSql(ds);
-  const params = [...ds.seriesValues(job.series), stepOf(input), input.finalBefore];
+  const params = [...ds.seriesValues(s), stepOf(input), input.finalBefore];
   const unchanged = (await client.query(sql.prefilter, params)).rowCount ?? 0;
-  const updated = (await client.query<{ n: number }>(sql.countExisting, [...ds.seriesValues(job.series)])).rows[0]!.n;
+  const updated = (await client.query<{ n: number }>(sql.countExisting, [...ds.seriesValues(s)])).rows[0]!.n;
+  // Only a stored row can be revised: a chunk of new rows (a backfill) skips the statement.
+  const revised =
+    updated === 0
+      ? 0
+      : ((
+          await client.query(sql.revisions, [...params, runId, s.source, s.dataset, s.market, s.instrument, s.interval])
+        ).rowCount ?? 0);
   const written = (await client.query(sql.merge, [...params, runId])).rowCount ?? 0;
-  return { inserted: written - updated, updated, unchanged };
+  return { inserted: written - updated, updated, unchanged, revised };
 }
 
 /** The lineage row, the quarantined rows and any schema drift; returns the newly quarantined count. */
@@ -481,9 +526,9 @@ async function recordRun(
   await client.query(
     `INSERT INTO ingestion_runs (id, job_id, workflow_id, workflow_run_id, activity_id, attempt, source, dataset, market,
        instrument, interval, window_from, window_to, requests, response_sha256, rows_received, rows_inserted,
-       rows_updated, rows_unchanged, rows_filler, rows_provisional, started_at, rows_quarantined)
+       rows_updated, rows_unchanged, rows_filler, rows_provisional, started_at, rows_quarantined, rows_revised)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, to_timestamp($12), to_timestamp($13), $14, $15, $16, $17,
-       $18, $19, $20, $21, $22, $23)`,
+       $18, $19, $20, $21, $22, $23, $24)`,
     [
       runId,
       job.jobId,
@@ -508,6 +553,7 @@ async function recordRun(
       stats.provisional,
       l.startedAt,
       pages.reduce((n, p) => n + p.quarantined.length, 0),
+      merged.revised,
     ],
   );
   const quarantined = await recordQuarantine(client, s, pages, runId, l.workflowId);

@@ -296,6 +296,107 @@ describe('PgIngestStore.writeChunk on real PostgreSQL', () => {
       { part: 'spot_ohlcv_p2023_02', n: 2 },
     ]);
   });
+
+  it('a final row replaced by a final filler row keeps its old values as a revision; reloads and provisional rows record none', async () => {
+    const t = setup('REVISED');
+    await store.openCheckpoint(t.job);
+    /** Final filler rows: the periods now reported without trades (price carried forward, zeros). */
+    const fillerPage = (n: number, price: number): Page => {
+      const b = new BatchBuilder(spotOhlcv.columns, n);
+      for (let k = 0; k < n; k++) {
+        const i = b.addRow();
+        b.setNumber(0, i, T0 + k * H);
+        for (let c = 1; c <= 4; c++) b.setNumber(c, i, price);
+        for (let c = 5; c <= 16; c++) b.setNumber(c, i, 0);
+        for (let c = 17; c <= 24; c++) b.setNumber(c, i, null);
+        b.setBool(25, i, true);
+      }
+      return {
+        batch: b.finish(),
+        request: '/test?filler',
+        responseSha256: 'f'.repeat(64),
+        serverTime: undefined,
+        quarantined: [],
+        unknownFields: [],
+      };
+    };
+    const revisions = async () =>
+      (
+        await pool.query<{
+          ts: number;
+          old_open: number;
+          new_open: number;
+          old_volume: number;
+          old_filler: boolean;
+          changed: string[];
+          replaced_by_filler: boolean;
+          old_run: number;
+          new_run: number;
+        }>(
+          `SELECT extract(epoch FROM ts)::float8 AS ts, (old_values->>'open')::float8 AS old_open,
+                  (new_values->>'open')::float8 AS new_open, (old_values->>'volume')::float8 AS old_volume,
+                  (old_values->>'is_filler')::boolean AS old_filler, changed_columns AS changed, replaced_by_filler,
+                  old_ingest_run_id::int AS old_run, new_ingest_run_id::int AS new_run
+           FROM revisions WHERE source = 'data-api' AND dataset = 'spot-ohlcv' AND market = 'teststore'
+             AND instrument = 'REVISED' AND interval = '1h'
+           ORDER BY id`,
+        )
+      ).rows;
+
+    // Rows 0..3, all final (rows 1 and 3 are filler already): new rows are no revision.
+    const first = await t.write([page(4)], T0 + 4 * H, T0 + 10 * H);
+    expect(first).toMatchObject({ inserted: 4, revised: 0 });
+    // An identical reload and a provisional fetch with other values change nothing: no revision.
+    expect(await t.write([page(4)], T0 + 4 * H, T0 + 10 * H)).toMatchObject({ unchanged: 4, revised: 0 });
+    expect(await t.write([page(4, 500)], T0 + 4 * H, T0)).toMatchObject({ unchanged: 4, revised: 0 });
+    // A provisional row (period 4, still open) finalized with other values is no revision either.
+    expect(await t.write([page(1, 700, T0 + 4 * H)], T0 + 5 * H, T0 + 4 * H)).toMatchObject({
+      inserted: 1,
+      provisional: 1,
+      revised: 0,
+    });
+    expect(await t.write([page(1, 800, T0 + 4 * H)], T0 + 5 * H, T0 + 10 * H)).toMatchObject({
+      updated: 1,
+      revised: 0,
+    });
+    expect(await revisions()).toEqual([]);
+
+    // The API now reports periods 0..3 as final filler rows: the old values are kept.
+    const filler = await t.write([fillerPage(4, 99)], T0 + 4 * H, T0 + 10 * H);
+    expect(filler).toMatchObject({ updated: 4, revised: 4, filler: 4 });
+    expect((await t.rows()).slice(0, 4).map((r) => [r.open, r.is_filler])).toEqual([
+      [99, true],
+      [99, true],
+      [99, true],
+      [99, true],
+    ]);
+    const kept = await revisions();
+    expect(kept.map((r) => [r.ts, r.old_open, r.new_open, r.old_volume, r.old_filler, r.replaced_by_filler])).toEqual([
+      [T0, 100, 99, 100, false, true],
+      [T0 + H, 101, 99, 101, true, true],
+      [T0 + 2 * H, 102, 99, 102, false, true],
+      [T0 + 3 * H, 103, 99, 103, true, true],
+    ]);
+    expect(kept.every((r) => r.old_run === first.runId && r.new_run === filler.runId)).toBe(true);
+    expect(kept[0]!.changed).toEqual(expect.arrayContaining(['open', 'volume', 'first_trade_ts', 'is_filler']));
+    expect(kept[1]!.changed).not.toContain('is_filler');
+    const lineage = await pool.query('SELECT rows_revised FROM ingestion_runs WHERE id = $1', [filler.runId]);
+    expect(lineage.rows[0]).toEqual({ rows_revised: 4 });
+
+    // The same filler rows again: identical, no revision.
+    expect(await t.write([fillerPage(4, 99)], T0 + 4 * H, T0 + 10 * H)).toMatchObject({ unchanged: 4, revised: 0 });
+    // A later revision of final rows by rows with trades is kept too; only a filler replacement is flagged.
+    expect(await t.write([page(2, 300)], T0 + 2 * H, T0 + 10 * H)).toMatchObject({ updated: 2, revised: 2 });
+    expect((await revisions()).slice(4).map((r) => [r.old_open, r.new_open, r.replaced_by_filler])).toEqual([
+      [99, 300, false],
+      [99, 301, true],
+    ]);
+    const counted = await pool.query(
+      `SELECT revisions::int, replaced_by_filler::int FROM revision_counts
+       WHERE source = 'data-api' AND dataset = 'spot-ohlcv' AND market = 'teststore' AND instrument = 'REVISED'`,
+    );
+    expect(counted.rows).toEqual([{ revisions: 6, replaced_by_filler: 5 }]);
+  });
 });
 
 describe('PgReferenceStore.writeReference on real PostgreSQL', () => {

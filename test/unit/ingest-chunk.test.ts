@@ -96,6 +96,7 @@ function fakeSetup(
         unchanged: 0,
         filler: 0,
         provisional: 0,
+        revised: 0,
       };
     },
   };
