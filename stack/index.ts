@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { assertPortFree, freePort } from './ports';
-import { startLocalPostgres, stopStalePostmaster } from './postgres-local';
+import { ensureWorkerRole, startLocalPostgres, stopStalePostmaster } from './postgres-local';
 import { REPO_ROOT, StackError, Supervisor, ToolMissingError, tsxImportArgs, type ManagedProcess } from './processes';
 import { ensureSearchAttributesViaClient, loadSearchAttributeRegistrations, startTemporalDev } from './temporal-dev';
 
@@ -73,7 +73,13 @@ export interface Stack {
   namespace: string;
   /** Temporal Web UI, when we started a dev server with a UI. */
   uiUrl?: string;
+  /** The owner's URL: migrations, the CLI, status queries. */
   databaseUrl: string;
+  /**
+   * What the workers connect with: on the private cluster the non-superuser `crypto_ingest_worker`,
+   * a member of `crypto_ingest_writer` (rows only, sql/0009); with an external DATABASE_URL, that URL.
+   */
+  workerDatabaseUrl: string;
   simulatorUrl?: string;
   dataDir: string;
   /** Start one more worker (`name` must be unique among running workers). */
@@ -182,11 +188,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       }
     }
 
-    // 4. workers
+    // 4. workers: least privilege on our own cluster (they write rows; only the migrator owns tables)
+    const workerDatabaseUrl =
+      externalDb || opts.migrate === false ? databaseUrl : await ensureWorkerRole(databaseUrl, log);
     const simEnv = simulatorUrl ? (await import('./simulator-env')).simulatorWorkerEnv(simulatorUrl) : {};
     const workerEnv = (env: Record<string, string> = {}): NodeJS.ProcessEnv => ({
       ...process.env,
-      DATABASE_URL: databaseUrl,
+      DATABASE_URL: workerDatabaseUrl,
+      ...(workerDatabaseUrl !== databaseUrl ? { INGEST_MIGRATE: 'false' } : {}),
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_NAMESPACE: namespace,
       ...simEnv,
@@ -220,6 +229,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       namespace,
       ...(temporal.uiUrl ? { uiUrl: temporal.uiUrl } : {}),
       databaseUrl,
+      workerDatabaseUrl,
       ...(simulatorUrl ? { simulatorUrl } : {}),
       dataDir,
       startWorker,

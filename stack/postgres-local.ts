@@ -339,3 +339,32 @@ export async function startLocalPostgres(opts: LocalPostgresOptions): Promise<Lo
     process: proc,
   };
 }
+
+/** The workers' login role on the private cluster: no superuser, a member of the writer role only. */
+export const WORKER_ROLE = 'crypto_ingest_worker';
+
+/**
+ * Create (once) the workers' login role on our private cluster, as a member of
+ * `crypto_ingest_writer` (created and granted by sql/0009), and return the workers' URL. It has a
+ * password (the cluster still trusts local TCP connections, so it is not checked here).
+ */
+export async function ensureWorkerRole(ownerUrl: string, log: (line: string) => void): Promise<string> {
+  const client = new pg.Client({ connectionString: ownerUrl });
+  await client.connect();
+  try {
+    const exists = await client.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [WORKER_ROLE]);
+    if (exists.rowCount === 0) {
+      await client.query(
+        `CREATE ROLE ${WORKER_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '${WORKER_ROLE}' IN ROLE crypto_ingest_writer`,
+      );
+      log(`[postgres] created the workers' role ${WORKER_ROLE} (rows only, no DDL)`);
+    }
+  } finally {
+    await client.end();
+  }
+  const u = new URL(ownerUrl);
+  u.username = WORKER_ROLE;
+  u.password = WORKER_ROLE;
+  return u.toString();
+}
+

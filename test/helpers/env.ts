@@ -65,6 +65,15 @@ async function createOwnDatabase(name: string): Promise<{ url: string; drop: () 
   };
 }
 
+/** The workers' URL for a database of the test cluster: the stack's worker role, on that database. */
+function workerUrlFor(databaseUrl: string): string {
+  const worker = new URL(inject('workerDatabaseUrl'));
+  const u = new URL(databaseUrl);
+  u.username = worker.username;
+  u.password = worker.password;
+  return u.toString();
+}
+
 export async function openTestEnv(name: string, options: TestEnvOptions = {}): Promise<TestEnv> {
   const temporalAddress = inject('temporalAddress');
   const connection = await Connection.connect({ address: temporalAddress });
@@ -73,8 +82,9 @@ export async function openTestEnv(name: string, options: TestEnvOptions = {}): P
   const databaseUrl = own?.url ?? inject('databaseUrl');
   const pool = createPool(databaseUrl, { max: 4 });
   const taskQueue = `test-${name}-${randomUUID().slice(0, 8)}`;
+  // Workers connect as the stack does them: the rows-only worker role (same database), no migrations.
   const workerEnv = {
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: workerUrlFor(databaseUrl),
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_NAMESPACE: inject('namespace'),
     INGEST_TASK_QUEUE: taskQueue,

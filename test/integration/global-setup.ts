@@ -16,7 +16,10 @@ declare module 'vitest' {
   export interface ProvidedContext {
     temporalAddress: string;
     namespace: string;
+    /** The owner's URL (migrations, the tests' own queries). */
     databaseUrl: string;
+    /** What workers connect with: the rows-only worker role on the private cluster. */
+    workerDatabaseUrl: string;
     simulatorUrl: string;
     workflowBundlePath: string;
     /** Worker env pointing every source at the simulator (base URLs, budgets). */
@@ -81,6 +84,7 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide('temporalAddress', s.temporalAddress);
   project.provide('namespace', s.namespace);
   project.provide('databaseUrl', s.databaseUrl);
+  project.provide('workerDatabaseUrl', s.workerDatabaseUrl);
   project.provide('simulatorUrl', s.simulatorUrl!);
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('dataDir', dataDir);
