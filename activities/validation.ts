@@ -168,6 +168,18 @@ export function columnProblem(spec: ColumnSpec, value: unknown, label: string = 
 }
 
 /**
+ * A reference record's time (Unix seconds) if a `timestamptz` column can hold it, else null with a
+ * warning naming it (`what`): a bogus listing date must not fail a whole snapshot, nor pass silently.
+ */
+export function storableTime(value: number | null | undefined, what: string, warnings: string[]): number | null {
+  if (value === null || value === undefined) return null;
+  const problem = columnProblem({ name: what, type: 'timestamptz', nullable: true }, value);
+  if (problem === undefined) return value;
+  warnings.push(`${problem}: stored as NULL`);
+  return null;
+}
+
+/**
  * JSON text for a `jsonb` value: PostgreSQL refuses the NUL character (`\u0000`, SQLSTATE 22P05),
  * so NULs in strings and keys are written as U+2400 (SYMBOL FOR NULL); everything else is as
  * `JSON.stringify` writes it.

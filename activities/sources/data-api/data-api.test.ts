@@ -19,6 +19,7 @@ import { mapHistoricalRows } from './historical';
 import { futuresOhlcvOptions, spotOhlcv, spotOhlcvOptions } from './ohlcv';
 import { fundingRateOptions, openInterestOptions } from './derivatives';
 import { dataApiSource } from './index';
+import { mapInstruments } from './reference';
 import { OPEN_GATE } from '../../rate-gate';
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
@@ -342,5 +343,27 @@ describe('Data API parsers on the wire reference examples (fixtures)', () => {
     } finally {
       globalThis.fetch = realFetch;
     }
+  });
+});
+
+describe('Data API instruments mapping', () => {
+  it('a first-trade time a timestamptz cannot hold is stored as NULL and reported, not a failed snapshot', () => {
+    const { instruments, warnings } = mapInstruments('spot', {
+      kraken: {
+        EXCHANGE_STATUS: 'ACTIVE',
+        instruments: {
+          'BTC-USD': {
+            MAPPED_INSTRUMENT: 'BTC-USD',
+            INSTRUMENT: 'XXBTZUSD',
+            FIRST_TRADE_SPOT_TIMESTAMP: 1e15,
+            LAST_TRADE_SPOT_TIMESTAMP: 1749141594,
+          },
+        },
+      },
+    });
+    expect(instruments[0]).toMatchObject({ instrument: 'BTC-USD', firstTradeTs: null, lastTradeTs: 1749141594 });
+    expect(warnings).toEqual([
+      'spot instrument kraken/BTC-USD FIRST_TRADE_SPOT_TIMESTAMP 1000000000000000 is not a time in seconds between 1970 and 2200: stored as NULL',
+    ]);
   });
 });

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import type { AssetRecord, InstrumentRecord, MarketRecord, ReferenceDatasetSpec, ReferencePage } from '../types';
 import { rest } from '../reference';
+import { storableTime } from '../../validation';
 import { getData, parseData } from './client';
 import type { DataApiConfig } from './config';
 
@@ -195,6 +196,55 @@ const futuresInstrumentSchema = z.looseObject({
   CONTRACT_EXPIRATION_TS: nnum,
 });
 
+/**
+ * `Data` of `/{spot,futures}/v1/markets/instruments` → markets and instruments. Pure; exported for
+ * tests. A first/last trade or expiry time a `timestamptz` cannot hold is stored as NULL and reported.
+ */
+export function mapInstruments(
+  kind: 'spot' | 'futures',
+  data: Record<string, Record<string, unknown> & { instruments?: Record<string, unknown> | undefined }>,
+): { markets: MarketRecord[]; instruments: InstrumentRecord[]; warnings: string[] } {
+  const markets: MarketRecord[] = [];
+  const instruments: InstrumentRecord[] = [];
+  const warnings: string[] = [];
+  for (const [name, m] of Object.entries(data)) {
+    const { instruments: list, ...marketFields } = m;
+    markets.push({
+      kind,
+      market: name,
+      status: typeof marketFields.EXCHANGE_STATUS === 'string' ? marketFields.EXCHANGE_STATUS : null,
+      attributes: marketFields,
+    });
+    for (const [mapped, raw] of Object.entries(list ?? {})) {
+      const r = raw as z.output<typeof spotInstrumentSchema> & z.output<typeof futuresInstrumentSchema>;
+      const mapping = (r.INSTRUMENT_MAPPING ?? {}) as Record<string, unknown>;
+      const instrument = r.MAPPED_INSTRUMENT ?? mapped;
+      const time = (v: number | null | undefined, key: string) =>
+        storableTime(v, `${kind} instrument ${name}/${instrument} ${key}`, warnings);
+      instruments.push({
+        kind,
+        market: name,
+        instrument,
+        nativeInstrument: r.INSTRUMENT ?? null,
+        base: (kind === 'spot' ? mapping.BASE : mapping.INDEX_UNDERLYING) as string | null | undefined,
+        quote: (kind === 'spot' ? mapping.QUOTE : mapping.QUOTE_CURRENCY) as string | null | undefined,
+        status: r.INSTRUMENT_STATUS ?? null,
+        firstTradeTs:
+          kind === 'spot'
+            ? time(r.FIRST_TRADE_SPOT_TIMESTAMP, 'FIRST_TRADE_SPOT_TIMESTAMP')
+            : time(r.FIRST_TRADE_FUTURES_TIMESTAMP, 'FIRST_TRADE_FUTURES_TIMESTAMP'),
+        lastTradeTs:
+          kind === 'spot'
+            ? time(r.LAST_TRADE_SPOT_TIMESTAMP, 'LAST_TRADE_SPOT_TIMESTAMP')
+            : time(r.LAST_TRADE_FUTURES_TIMESTAMP, 'LAST_TRADE_FUTURES_TIMESTAMP'),
+        expiresAt: time(r.CONTRACT_EXPIRATION_TS, 'CONTRACT_EXPIRATION_TS'),
+        attributes: rest(r, ['INSTRUMENT_STATUS', 'INSTRUMENT', 'MAPPED_INSTRUMENT']),
+      });
+    }
+  }
+  return { markets, instruments, warnings };
+}
+
 function instrumentsDataset(
   kind: 'spot' | 'futures',
 ): ReferenceDatasetSpec<DataApiConfig, z.output<typeof instrumentsParams>> {
@@ -215,36 +265,15 @@ function instrumentsDataset(
         instrument_status: p.statuses.join(','),
       });
       const data = parseData(body, checked, meta).Data;
-      const markets: MarketRecord[] = [];
-      const instruments: InstrumentRecord[] = [];
-      for (const [name, m] of Object.entries(data)) {
-        const { instruments: list, ...marketFields } = m;
-        markets.push({
-          kind,
-          market: name,
-          status: typeof marketFields.EXCHANGE_STATUS === 'string' ? marketFields.EXCHANGE_STATUS : null,
-          attributes: marketFields,
-        });
-        for (const [mapped, raw] of Object.entries(list ?? {})) {
-          const r = raw as z.output<typeof spotInstrumentSchema> & z.output<typeof futuresInstrumentSchema>;
-          const mapping = (r.INSTRUMENT_MAPPING ?? {}) as Record<string, unknown>;
-          instruments.push({
-            kind,
-            market: name,
-            instrument: r.MAPPED_INSTRUMENT ?? mapped,
-            nativeInstrument: r.INSTRUMENT ?? null,
-            base: (kind === 'spot' ? mapping.BASE : mapping.INDEX_UNDERLYING) as string | null | undefined,
-            quote: (kind === 'spot' ? mapping.QUOTE : mapping.QUOTE_CURRENCY) as string | null | undefined,
-            status: r.INSTRUMENT_STATUS ?? null,
-            firstTradeTs: (kind === 'spot' ? r.FIRST_TRADE_SPOT_TIMESTAMP : r.FIRST_TRADE_FUTURES_TIMESTAMP) ?? null,
-            lastTradeTs: (kind === 'spot' ? r.LAST_TRADE_SPOT_TIMESTAMP : r.LAST_TRADE_FUTURES_TIMESTAMP) ?? null,
-            expiresAt: r.CONTRACT_EXPIRATION_TS ?? null,
-            attributes: rest(r, ['INSTRUMENT_STATUS', 'INSTRUMENT', 'MAPPED_INSTRUMENT']),
-          });
-        }
-      }
+      const { markets, instruments, warnings } = mapInstruments(kind, data);
       const more = p.markets !== undefined && i + 1 < p.markets.length;
-      return { ...meta, markets, instruments, next: more ? String(i + 1) : undefined };
+      return {
+        ...meta,
+        markets,
+        instruments,
+        next: more ? String(i + 1) : undefined,
+        ...(warnings.length > 0 ? { warnings } : {}),
+      };
     },
   };
 }

@@ -483,6 +483,19 @@ describe('min-api reference parsers', () => {
     expect(coinListParams.safeParse({ fsym: 'btc' }).success).toBe(false);
   });
 
+  it('an exchange pair whose histo_minute_start_ts a timestamptz cannot hold: NULL and reported', () => {
+    const body = exchangesBody.parse(JSON.parse(fixture('v4-all-exchanges.json')));
+    const binance = Object.values(body.Data.exchanges)[0]!;
+    const [fsym, { tsyms }] = Object.entries(binance.pairs!)[0]!;
+    const [tsym, pair] = Object.entries(tsyms)[0]!;
+    pair.histo_minute_start_ts = 1e15;
+    const { instruments, warnings } = mapExchanges(body);
+    expect(instruments.find((i) => i.instrument === `${fsym}-${tsym}`)!.firstTradeTs).toBeNull();
+    expect(warnings).toEqual([
+      `pair Binance/${fsym}-${tsym} histo_minute_start_ts 1000000000000000 is not a time in seconds between 1970 and 2200: stored as NULL`,
+    ]);
+  });
+
   it('exchanges → markets and instruments with histo_minute_start_ts as the first trade', () => {
     const body = exchangesBody.parse(checkResponse(response(200, fixture('v4-all-exchanges.json'))));
     const { markets, instruments } = mapExchanges(body);

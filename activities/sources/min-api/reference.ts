@@ -19,6 +19,7 @@ import type {
 } from '../types';
 import { parseWith } from '../http-client';
 import { rest } from '../reference';
+import { storableTime } from '../../validation';
 import { getMinApi } from './client';
 import type { MinApiConfig } from './config';
 
@@ -248,9 +249,11 @@ const status = (active: boolean | null | undefined): string | null =>
 export function mapExchanges(body: z.output<typeof exchangesBody>): {
   markets: MarketRecord[];
   instruments: InstrumentRecord[];
+  warnings: string[];
 } {
   const markets: MarketRecord[] = [];
   const instruments: InstrumentRecord[] = [];
+  const warnings: string[] = [];
   for (const [name, ex] of Object.entries(body.Data.exchanges)) {
     const { pairs, ...fields } = ex;
     markets.push({ kind: 'spot', market: name, status: status(ex.isActive), attributes: fields });
@@ -263,14 +266,22 @@ export function mapExchanges(body: z.output<typeof exchangesBody>): {
           base: fsym,
           quote: tsym,
           status: status(pair.isActive),
-          firstTradeTs: pair.histo_minute_start_ts ?? null,
-          lastTradeTs: pair.histo_minute_end_ts ?? null,
+          firstTradeTs: storableTime(
+            pair.histo_minute_start_ts,
+            `pair ${name}/${fsym}-${tsym} histo_minute_start_ts`,
+            warnings,
+          ),
+          lastTradeTs: storableTime(
+            pair.histo_minute_end_ts,
+            `pair ${name}/${fsym}-${tsym} histo_minute_end_ts`,
+            warnings,
+          ),
           attributes: rest(pair, ['histo_minute_start_ts', 'histo_minute_end_ts']),
         });
       }
     }
   }
-  return { markets, instruments };
+  return { markets, instruments, warnings };
 }
 
 const exchanges: ReferenceDatasetSpec<MinApiConfig, ExchangesParams> = {
