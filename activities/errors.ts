@@ -119,8 +119,9 @@ export class DataInvariantError extends IngestError {
 }
 
 /**
- * PostgreSQL refused a value (SQLSTATE class 22, data exception, or 23, integrity constraint): the
- * same rows would be refused again, so retrying cannot help. Validation quarantines such values
+ * PostgreSQL refused a value (SQLSTATE class 22, data exception; 23502 not null; 23514 check) or a
+ * batch (class 21: the same key twice in one merge): the same rows would be refused again, so
+ * retrying cannot help. Validation quarantines such values
  * before the merge; this is the net behind it, naming the code and PostgreSQL's message.
  */
 export class UnstorableValueError extends IngestError {
@@ -205,9 +206,15 @@ export function classifyDatabaseError(err: unknown): unknown {
     code === '57P03' || // cannot_connect_now
     code === '57014' || // query_canceled: statement_timeout, or a cancelled activity's query
     code === '55P03' || // lock_not_available: lock_timeout
-    code === '25P03'; // idle_in_transaction_session_timeout
+    code === '25P03' || // idle_in_transaction_session_timeout
+    code === '23505' || // unique_violation (a concurrent insert)
+    code === '23503' || // foreign_key_violation (a row a concurrent transaction removed)
+    code === '23P01'; // exclusion_violation
   const msg = err instanceof Error ? err.message : String(err);
-  if (code.startsWith('22') || code.startsWith('23')) {
+  // A value the database refuses (22: data exception; 23502 not null, 23514 check), or a batch it
+  // cannot apply (21: the same key twice in one merge): the same data fails the same way again.
+  // Other integrity errors (23505 unique, 23503 foreign key, 23P01 exclusion) are races: retried.
+  if (code.startsWith('22') || code.startsWith('21') || code === '23502' || code === '23514') {
     const pg = err as { column?: string; table?: string; constraint?: string; detail?: string };
     return new UnstorableValueError(`database refused a value: ${msg} (SQLSTATE ${code})`, {
       cause: err,

@@ -3,7 +3,7 @@
  * their holes, then re-fetch one hole range at a time. Periods the API answers without are
  * certified empty, with the response's hash as evidence.
  */
-import { heartbeat } from '@temporalio/activity';
+import { activityInfo, heartbeat } from '@temporalio/activity';
 import type { GapFindResult, RepairRangeResult } from '../workflows/contracts/repair';
 import { canonicalTime } from '../workflows/contracts/ids';
 import { alignDown, INTERVAL_SECONDS, type SeriesCursor, type SeriesKey } from '../workflows/contracts/series';
@@ -63,7 +63,10 @@ export function createRepairActivities(deps: ActivityDeps) {
       const { source, dataset } = resolveDataset(deps, s.source, s.dataset);
       const step = INTERVAL_SECONDS[s.interval];
       const end = toSeconds(input.to, 'to') + step;
-      let cursor = toSeconds(input.from, 'from');
+      // A retried attempt goes on from the batch the previous attempt was at (its heartbeat), not
+      // from the range's start: what it wrote is stored.
+      const beat = activityInfo().heartbeatDetails as { cursor?: string } | undefined;
+      let cursor = Math.max(toSeconds(input.from, 'from'), beat?.cursor ? toSeconds(beat.cursor, 'cursor') : 0);
       let filled = 0;
       let certified = 0;
       let quarantined = 0;

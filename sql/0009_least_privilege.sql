@@ -22,6 +22,10 @@ $$;
 -- a caller's objects cannot stand in for ours.
 ALTER FUNCTION ensure_monthly_partitions(regclass, timestamptz, timestamptz) SECURITY DEFINER;
 ALTER FUNCTION ensure_monthly_partitions(regclass, timestamptz, timestamptz) SET search_path = public, pg_temp;
+-- It runs DDL as its owner: only the writer role may call it, not every role of the database.
+REVOKE EXECUTE ON FUNCTION ensure_monthly_partitions(regclass, timestamptz, timestamptz) FROM PUBLIC;
+-- PostgreSQL before 15 lets every role create objects in public: not the workers.
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 
 DO $$
 BEGIN

@@ -388,7 +388,8 @@ export class PgIngestStore implements IngestStore {
       throw err;
     } finally {
       signal?.removeEventListener('abort', cancel);
-      client.release(broken);
+      // After a cancel, a late pg_cancel_backend could hit whatever this backend runs next: never reuse it.
+      client.release(broken ?? (signal?.aborted ? new Error('write cancelled') : undefined));
     }
   }
 }

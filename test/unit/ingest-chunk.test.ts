@@ -295,4 +295,12 @@ describe('repairRange (MockActivityEnvironment)', () => {
     expect(second.requests.map((q) => q.from)).toEqual([18, 21, 24, 27].map((h) => T0 + h * H));
     expect(rest.filled).toBe(12);
   });
+
+  it('a retried attempt goes on from the batch its predecessor heartbeat, not from the range start', async () => {
+    const { acts, requests } = fakeSetup({ cap: 3 });
+    const env = new MockActivityEnvironment({ heartbeatDetails: { cursor: iso(T0 + 15 * H) } });
+    const r: RepairRangeResult = await env.run(acts.repairRange, { series, from: iso(T0), to: iso(T0 + 29 * H) });
+    expect(requests[0]!.from).toBe(T0 + 15 * H);
+    expect(r.filled).toBe(15);
+  });
 });

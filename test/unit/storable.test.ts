@@ -49,12 +49,14 @@ describe('jsonForPg', () => {
 describe('classifyDatabaseError: data errors', () => {
   const pgError = (code: string, message: string) => Object.assign(new Error(message), { code, severity: 'ERROR' });
 
-  it('SQLSTATE classes 22 and 23 are the non-retryable UnstorableValueError, naming the code', () => {
+  it('data exceptions (22), not-null and check violations, and a batch with a key twice (21) are the non-retryable UnstorableValueError', () => {
     for (const [code, msg] of [
       ['22003', 'bigint out of range'],
       ['22008', 'timestamp out of range: "1e15"'],
       ['22P05', 'unsupported Unicode escape sequence'],
       ['23502', 'null value in column "ts" violates not-null constraint'],
+      ['23514', 'new row violates check constraint "rank_check"'],
+      ['21000', 'ON CONFLICT DO UPDATE command cannot affect row a second time'],
     ] as const) {
       const err = classifyDatabaseError(pgError(code, msg));
       expect(err).toBeInstanceOf(UnstorableValueError);
@@ -64,8 +66,12 @@ describe('classifyDatabaseError: data errors', () => {
     }
   });
 
-  it('transient conditions stay retryable; other errors pass through', () => {
+  it('transient conditions (and integrity races: unique, foreign key) stay retryable; other errors pass through', () => {
     expect(classifyDatabaseError(pgError('40P01', 'deadlock detected'))).toBeInstanceOf(DatabaseTransientError);
+    expect(classifyDatabaseError(pgError('23505', 'duplicate key value'))).toBeInstanceOf(DatabaseTransientError);
+    expect(classifyDatabaseError(pgError('23503', 'violates foreign key constraint'))).toBeInstanceOf(
+      DatabaseTransientError,
+    );
     const syntax = pgError('42601', 'syntax error');
     expect(classifyDatabaseError(syntax)).toBe(syntax);
   });

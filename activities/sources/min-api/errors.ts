@@ -20,7 +20,7 @@ import {
   type IngestError,
 } from '../../errors';
 import { exhaustedWindowReset, parseRetryAfter, tryParseJson, type HttpResponse } from '../../http';
-import { spentWindow } from '../../rate-limits';
+import { spentWindow, windowEnd } from '../../rate-limits';
 import type { CheckContext } from '../http-client';
 import { errorEnvelopeSchema, type ErrorEnvelope } from './schemas';
 
@@ -61,10 +61,13 @@ export function checkResponse(res: HttpResponse, req: CheckContext = { keyed: tr
   if (res.status === 429 || err?.Type === 99) throw rateLimited(res, err, details);
   if (res.status === 401 && !req.keyed && KEY_REQUIRED.test(message || res.body.slice(0, 200))) {
     // Users see keyless over-quota calls answered so: the keyless quota, not a bad key (there is
-    // none). The answer does not say which window: the default pause applies.
+    // none). The answer does not say which window; asking every minute would spend a spent day
+    // window on rejected calls, so wait for the next full UTC hour (at least a minute).
+    const at = res.serverTime ?? Date.now() / 1000;
+    const wait = parseRetryAfter(res.headers.get('retry-after')) ?? Math.max(60, windowEnd('hour', at) - at);
     throw new RateLimitedError(
-      `GET ${res.url}: HTTP 401 ${message || 'API key required'}: the keyless quota is spent (set MIN_API_KEY for a plan's quota)`,
-      parseRetryAfter(res.headers.get('retry-after')),
+      `GET ${res.url}: HTTP 401 ${message || 'API key required'}: the keyless quota is spent, asking again at the next full hour (set MIN_API_KEY for a plan's quota)`,
+      wait,
       { details: { ...details, keylessQuota: true } },
     );
   }

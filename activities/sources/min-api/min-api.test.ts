@@ -295,9 +295,12 @@ describe('min-api response classification', () => {
 
   it('keyless, HTTP 401 "API key required" is the keyless quota (a pause), not an auth failure; with a key it is auth', () => {
     const body = JSON.stringify({ Response: 'Error', Message: 'API key required', Type: 1, Data: {} });
-    const keyless = thrown(() => checkResponse(response(401, body), { keyed: false }));
+    const at = Date.parse('2026-12-02T10:15:00Z') / 1000;
+    const keyless = thrown(() => checkResponse(response(401, body, {}, at), { keyed: false }));
     expect(keyless).toBeInstanceOf(RateLimitedError);
     expect(keyless.message).toContain('keyless quota');
+    // It does not say which window: not polled every minute, asked again at the next full hour.
+    expect((keyless as RateLimitedError).retryAfterSeconds).toBe(45 * 60);
     expect(thrown(() => checkResponse(response(401, 'API key required'), { keyed: false }))).toBeInstanceOf(
       RateLimitedError,
     );
@@ -438,6 +441,14 @@ describe('min-api reference parsers', () => {
     const out = mapTopList(noRaw, topListParams.parse({ tsym: 'BTC', list: 'totalvolfull' }), 0);
     expect(out.topList![0]).toMatchObject({ list: 'totalvol', quote: 'BTC', price: null, marketCap: null });
     expect(out.assets![0]).toMatchObject({ priceUsd: null, marketCapUsd: null });
+  });
+
+  it('a top-list coin without an id of its own (0) is keyed by symbol, as the coin list keys it', () => {
+    const body = topListBody.parse(JSON.parse(fixture('toplist-mktcapfull-usd.json')));
+    body.Data[0]!.CoinInfo.Id = '0';
+    const { assets, topList } = mapTopList(body, topListParams.parse({}), 0);
+    expect(assets![0]!.assetId).toBe(`symbol:${body.Data[0]!.CoinInfo.Name}`);
+    expect(topList![0]!.assetId).toBe(assets![0]!.assetId);
   });
 
   it('coin list entries that share an Id (or have Id 0) stay apart, keyed by symbol, and are reported', () => {

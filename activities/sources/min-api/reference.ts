@@ -93,10 +93,12 @@ export function mapTopList(
   const topList: TopListEntry[] = [];
   body.Data.forEach((item, i) => {
     const info = item.CoinInfo;
+    // The coin list keys a coin without an id of its own (0, empty) by its symbol: so do we here.
+    const assetId = info.Id === '0' || info.Id === '' ? `symbol:${info.Name}` : info.Id;
     const raw = item.RAW?.[p.tsym];
     const usd = p.tsym === 'USD' ? raw : undefined;
     assets.push({
-      assetId: info.Id,
+      assetId,
       symbol: info.Name,
       name: info.FullName ?? null,
       launchDate: isoDate(info.AssetLaunchDate),
@@ -109,7 +111,7 @@ export function mapTopList(
       list,
       quote: p.tsym,
       rank: first + i + 1,
-      assetId: info.Id,
+      assetId,
       symbol: info.Name,
       price: raw?.PRICE ?? null,
       marketCap: raw?.MKTCAP ?? null,
@@ -178,19 +180,23 @@ export function mapCoinListReporting(body: z.output<typeof coinListBody>): {
   assets: AssetRecord[];
   warnings: string[];
 } {
-  const entries = Object.entries(body.Data).map(([key, c]) => ({ c, symbol: c.Symbol ?? c.Name ?? key }));
+  const entries = Object.entries(body.Data).map(([key, c]) => ({ c, key, symbol: c.Symbol ?? c.Name ?? key }));
   const byId = new Map<string, string[]>();
-  for (const { c, symbol } of entries) byId.set(c.Id, [...(byId.get(c.Id) ?? []), symbol]);
+  for (const { c, key } of entries) byId.set(c.Id, [...(byId.get(c.Id) ?? []), key]);
   const shared = (id: string) => id === '0' || id === '' || (byId.get(id)?.length ?? 0) > 1;
-  const assets = entries.map(({ c, symbol }) => ({
-    assetId: shared(c.Id) ? `symbol:${symbol}` : c.Id,
+  // Keyed by the list's own key (unique in the object, the coin's symbol as the list spells it).
+  const assets = entries.map(({ c, key, symbol }) => ({
+    assetId: shared(c.Id) ? `symbol:${key}` : c.Id,
     symbol,
     name: c.CoinName ?? null,
     attributes: shared(c.Id) ? { ...rest(c, COIN_LIST_COLUMNS), Id: c.Id } : rest(c, COIN_LIST_COLUMNS),
   }));
   const warnings = [...byId]
     .filter(([id]) => shared(id))
-    .map(([id, symbols]) => `coin list: Id ${id} is shared by ${symbols.join(', ')} (kept apart, keyed by symbol)`);
+    .map(([id, keys]) => {
+      const shown = keys.slice(0, 10).join(', ') + (keys.length > 10 ? ` and ${keys.length - 10} more` : '');
+      return `coin list: Id ${id} is shared by ${shown} (kept apart, keyed by symbol)`;
+    });
   return { assets, warnings };
 }
 
