@@ -1,11 +1,16 @@
 /**
  * `fetchReferenceSnapshot`: fetch one reference snapshot (assets, a top list, markets and instruments)
- * page by page and write it atomically. Like `ingestChunk`, a rate limit pauses the source
- * fleet-wide and is returned to the workflow, which waits and tries again; a snapshot is written
- * whole or not at all.
+ * page by page and write it atomically. Each page is staged in PostgreSQL as it arrives (keyed by
+ * the workflow ID), so the worker holds one page at a time while fetching and a few while writing.
+ * Like `ingestChunk`, a rate limit pauses the source fleet-wide and is returned to the workflow,
+ * which waits and calls again: the call resumes after the staged pages (as does a retry after a
+ * crashed worker) unless the API's day has turned since, which starts the snapshot over. A
+ * snapshot is written whole or not at all, in one transaction that also deletes its staged pages.
  */
+import { createHash } from 'node:crypto';
 import { activityInfo, Context, heartbeat } from '@temporalio/activity';
 import type { ReferencePage } from './sources/types';
+import { requireStaging } from './db/reference-store';
 import { InvalidInputError } from './errors';
 import { lineageNow } from './fetch-range';
 import { pauseFor, type SourcePause } from './rate-gate';
@@ -24,12 +29,19 @@ export interface RefreshReferenceResult {
   readonly snapshotDate: string | null;
   readonly runId: number | null;
   readonly paused?: SourcePause;
+  /** On a pause: the token of the page the next call fetches first (absent: the first page). */
+  readonly next?: string;
+  /** On a pause: pages fetched and staged so far, kept for the next call. */
+  readonly staged?: number;
   /** What the pages reported as odd and handled (at most 20), shown in the workflow's progress. */
   readonly warnings?: string[];
 }
 
 /** Most pages one refresh may fetch (a guard against a runaway `next` token). */
 const MAX_PAGES = 2_000;
+
+/** The UTC day (days since the epoch) of a Unix second. */
+const utcDay = (seconds: number): number => Math.floor(seconds / 86_400);
 
 export function createFetchReferenceSnapshot(deps: ActivityDeps) {
   return async function fetchReferenceSnapshot(input: RefreshReferenceInput): Promise<RefreshReferenceResult> {
@@ -49,13 +61,30 @@ export function createFetchReferenceSnapshot(deps: ActivityDeps) {
         details: { problems },
       });
     }
+    const staging = requireStaging(deps.references);
     const info = activityInfo();
+    const jobId = info.workflowExecution?.workflowId ?? `reference/${input.source}/${input.dataset}`;
+    // Pages staged for another input under the same job (a reused workflow ID) are not resumed.
+    const inputSha256 = createHash('sha256')
+      .update(JSON.stringify([input.source, input.dataset, parsed.data]))
+      .digest('hex');
+    const nowSeconds = () => Math.floor((deps.now?.() ?? Date.now()) / 1000);
     const startedAt = new Date();
     const signal = Context.current().cancellationSignal;
-    const pages: ReferencePage[] = [];
-    let token: string | undefined;
-    do {
-      heartbeat({ pages: pages.length });
+
+    // Resume after the pages an earlier call of this job staged (it paused, or its worker died).
+    let staged = await staging.stagedPages(jobId);
+    if (staged && (staged.inputSha256 !== inputSha256 || staged.lastPage !== staged.pages)) {
+      await staging.discardStaged(jobId);
+      staged = undefined;
+    }
+    let pages = staged?.pages ?? 0;
+    let token = staged?.next;
+    /** Set while the first page after a resume is outstanding: the day the staged pages are of. */
+    let resumedFrom = staged && token !== undefined ? staged.since : undefined;
+    let done = pages > 0 && (token === undefined || pages >= MAX_PAGES);
+    while (!done) {
+      heartbeat({ pages });
       let page: ReferencePage;
       try {
         page = await spec.fetchPage({ config: source.config, signal, gate: source.gate }, parsed.data, token);
@@ -72,36 +101,48 @@ export function createFetchReferenceSnapshot(deps: ActivityDeps) {
             snapshotDate: null,
             runId: null,
             paused,
+            ...(token !== undefined ? { next: token } : {}),
+            staged: pages,
           };
         }
         throw err;
       }
-      pages.push(page);
+      if (resumedFrom !== undefined) {
+        // The API's day turned while the job waited: the staged pages are another day's snapshot.
+        if (utcDay(page.serverTime ?? nowSeconds()) > utcDay(resumedFrom)) {
+          await staging.discardStaged(jobId);
+          pages = 0;
+          token = undefined;
+          resumedFrom = undefined;
+          continue;
+        }
+        resumedFrom = undefined;
+      }
+      pages += 1;
+      await staging.stagePage({ jobId, inputSha256, page: pages, content: page });
       token = page.next;
-    } while (token !== undefined && pages.length < MAX_PAGES);
+      done = token === undefined || pages >= MAX_PAGES;
+    }
 
-    // The snapshot is of the API's day (its Date header), so a frozen test clock dates it too.
-    const serverTimes = pages.map((p) => p.serverTime).filter((t): t is number => t !== undefined);
-    const at = serverTimes.length > 0 ? Math.min(...serverTimes) : Math.floor((deps.now?.() ?? Date.now()) / 1000);
-    const snapshotDate = new Date(at * 1000).toISOString().slice(0, 10);
-    const written = await deps.references.writeReference({
-      jobId: info.workflowExecution?.workflowId ?? `reference/${input.source}/${input.dataset}`,
+    heartbeat({ pages });
+    const written = await staging.writeStagedReference({
+      jobId,
       source: input.source,
       dataset: input.dataset,
       pages,
-      snapshotDate,
+      fallbackTime: nowSeconds(),
       lineage: lineageNow(startedAt),
+      onProgress: (n) => heartbeat({ pages, written: n }),
     });
-    const warnings = [...new Set(pages.flatMap((p) => p.warnings ?? []))].slice(0, 20);
     return {
-      ...(warnings.length > 0 ? { warnings } : {}),
-      pages: pages.length,
+      ...(written.warnings.length > 0 ? { warnings: written.warnings } : {}),
+      pages: written.pages,
       assets: written.assets,
       topList: written.topList,
       markets: written.markets,
       instruments: written.instruments,
       changed: written.changed,
-      snapshotDate,
+      snapshotDate: written.snapshotDate,
       runId: written.runId,
     };
   };
