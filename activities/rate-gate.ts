@@ -122,7 +122,15 @@ export interface PgRateGateOptions {
   readonly maxPauseSeconds?: number;
   /** Where a clamped pause is reported. @default the activity's logger, else stderr */
   readonly warn?: (message: string) => void;
+  /**
+   * No call is granted this close to the end of a window: a call granted then could reach the API
+   * after the boundary and count in its next window, where the budget grants a full window again.
+   * It covers the time from grant to the API's clock (network, a busy event loop). @default 500 ms
+   */
+  readonly boundaryGuardMs?: number;
 }
+
+export const DEFAULT_BOUNDARY_GUARD_MS = 500;
 
 const abortableSleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
@@ -153,6 +161,7 @@ export class PgRateGate implements RateGate {
   readonly #warn: (message: string) => void;
   readonly #pauses: PauseStore;
   readonly #limitsByWindow: RateLimits;
+  readonly #guardSeconds: number;
 
   constructor(pool: pg.Pool, source: string, limits: RateLimits, options: PgRateGateOptions = {}) {
     this.#pool = pool;
@@ -165,6 +174,7 @@ export class PgRateGate implements RateGate {
     this.#maxInlineWaitMs = options.maxInlineWaitMs ?? 20_000;
     this.#maxPauseSeconds = options.maxPauseSeconds ?? DEFAULT_MAX_PAUSE_SECONDS;
     this.#warn = options.warn ?? warn;
+    this.#guardSeconds = (options.boundaryGuardMs ?? DEFAULT_BOUNDARY_GUARD_MS) / 1000;
   }
 
   async acquire(signal: AbortSignal): Promise<void> {
@@ -179,11 +189,10 @@ export class PgRateGate implements RateGate {
             wait_seconds: number;
             reason: string | null;
             valid_seconds: number | null;
-          }>('SELECT granted, wait_seconds, reason, valid_seconds FROM rate_budget_acquire($1, $2::int[], $3::int[])', [
-            this.#source,
-            this.#windows,
-            this.#limits,
-          ])
+          }>(
+            'SELECT granted, wait_seconds, reason, valid_seconds FROM rate_budget_acquire($1, $2::int[], $3::int[], $4::float8)',
+            [this.#source, this.#windows, this.#limits, this.#guardSeconds],
+          )
         ).rows[0]!;
       } catch (err) {
         throw classifyDatabaseError(err);

@@ -47,6 +47,8 @@ const workerEnvSchema = z.object({
    * workflow durably instead (visible in the UI).
    */
   INGEST_MAX_INLINE_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(20_000),
+  /** No rate-budget grant this close to a window's end (ms): covers the way to the API's clock. */
+  INGEST_RATE_GUARD_MS: z.coerce.number().int().min(0).max(900).default(500),
   /**
    * Longest fleet-wide pause of a source (seconds): a longer one an API asks for (a bogus
    * `Retry-After` or cooldown) is clamped and logged. 32 days covers a spent month quota.
@@ -75,6 +77,7 @@ export interface WorkerConfig {
   readonly migrate: boolean;
   readonly maxInlineWaitMs: number;
   readonly maxPauseSeconds: number;
+  readonly rateGuardMs: number;
   readonly workflowBundlePath: string | undefined;
   readonly logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   readonly temporal: { readonly connection: NativeConnectionOptions; readonly namespace: string };
@@ -139,6 +142,7 @@ export function loadConfig(rawEnv: Env = process.env): WorkerConfig {
     migrate: w.INGEST_MIGRATE,
     maxInlineWaitMs: w.INGEST_MAX_INLINE_WAIT_MS,
     maxPauseSeconds: w.INGEST_MAX_PAUSE_SECONDS,
+    rateGuardMs: w.INGEST_RATE_GUARD_MS,
     workflowBundlePath: w.WORKFLOW_BUNDLE_PATH,
     logLevel: w.LOG_LEVEL,
     temporal,

@@ -35,6 +35,7 @@ export async function createWorkers(
           ? OPEN_GATE
           : new PgRateGate(pool, budget.key, budget.limits, {
               maxInlineWaitMs: config.maxInlineWaitMs,
+              boundaryGuardMs: config.rateGuardMs,
               maxPauseSeconds: config.maxPauseSeconds,
             });
       return [s.definition.id, { definition: s.definition, config: s.config, gate }];

@@ -47,9 +47,9 @@ describe('PgRateGate', () => {
     expect(full.every((n) => n === 5)).toBe(true);
   });
 
-  it('grants nothing in the last 200 ms of a window (the boundary guard)', async () => {
+  it('grants nothing in the last 200 ms of a window (the boundary guard, here set to 200 ms)', async () => {
     const key = `guard-test-${randomUUID().slice(0, 8)}`;
-    const gate = new PgRateGate(pools[0]!, key, { second: 1_000 }, { maxInlineWaitMs: 5_000 });
+    const gate = new PgRateGate(pools[0]!, key, { second: 1_000 }, { maxInlineWaitMs: 5_000, boundaryGuardMs: 200 });
     const fractions: number[] = [];
     const until = Date.now() + 2_000;
     while (Date.now() < until) {
