@@ -11,3 +11,4 @@ step "workflow bundle";  node --import tsx workers/build-workflow-bundle.ts --ch
 step "temporal cli";     bash scripts/install-temporal-cli.sh >/dev/null
 step "unit tests";       npx vitest run --project unit
 step "integration tests"; npx vitest run --project integration
+step "chaos (seed 3, 1 min)"; node --import tsx test/chaos/chaos.ts --seed 3 --minutes 1

@@ -16,7 +16,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { assertPortFree, freePort } from './ports';
 import { ensureWorkerRole, startLocalPostgres, stopStalePostmaster } from './postgres-local';
-import { REPO_ROOT, StackError, Supervisor, ToolMissingError, tsxImportArgs, type ManagedProcess } from './processes';
+import {
+  REPO_ROOT,
+  StackError,
+  Supervisor,
+  ToolMissingError,
+  tsxImportArgs,
+  within,
+  type ManagedProcess,
+} from './processes';
 import { ensureSearchAttributesViaClient, loadSearchAttributeRegistrations, startTemporalDev } from './temporal-dev';
 
 export { ComponentStartError, ManagedProcess, StackError, Supervisor, ToolMissingError } from './processes';
@@ -84,6 +92,14 @@ export interface Stack {
   dataDir: string;
   /** Start one more worker (`name` must be unique among running workers). */
   startWorker(name: string, env?: Record<string, string>): Promise<ManagedProcess>;
+  /**
+   * Stop one component we started and start it again on the same port and data (chaos testing).
+   * PostgreSQL: immediate shutdown (SIGQUIT, crash recovery on start) unless `signal` says otherwise;
+   * the Temporal dev server: SIGTERM (its db file, when there is one, keeps the workflows) unless
+   * `signal` says otherwise. A component we did not start (external URL/address) is a StackError.
+   * The restarted process counts as started last: `stop()` stops it first.
+   */
+  restart(component: 'temporal' | 'postgres', opts?: { signal?: NodeJS.Signals }): Promise<void>;
   /** Stop everything we started, in reverse order. Idempotent. */
   stop(): Promise<void>;
 }
@@ -172,6 +188,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     }
     const databaseUrl = (pgRes as PromiseFulfilledResult<{ databaseUrl: string }>).value.databaseUrl;
     const temporal = (temporalRes as PromiseFulfilledResult<{ address: string; uiUrl?: string }>).value;
+    // the processes `restart` stops and starts again (only the ones we started)
+    const owned: Partial<Record<'temporal' | 'postgres', ManagedProcess>> = {};
+    const pgProc = (pgRes as PromiseFulfilledResult<{ process?: ManagedProcess }>).value.process;
+    if (pgProc) owned.postgres = pgProc;
+    const temporalProc = (temporalRes as PromiseFulfilledResult<{ process?: ManagedProcess }>).value.process;
+    if (temporalProc) owned.temporal = temporalProc;
     const simulatorUrl = (simRes as PromiseFulfilledResult<string | undefined>).value;
 
     // 3. migrations
@@ -233,6 +255,28 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       ...(simulatorUrl ? { simulatorUrl } : {}),
       dataDir,
       startWorker,
+      restart: async (component, restartOpts = {}) => {
+        const proc = owned[component];
+        if (!proc) throw new StackError(`cannot restart ${component}: this stack did not start it`);
+        if (stopping) throw new StackError(`cannot restart ${component}: the stack is stopping`);
+        const signal = restartOpts.signal ?? (component === 'postgres' ? 'SIGQUIT' : 'SIGTERM');
+        log(`[stack] restarting ${proc.label} (${signal})`);
+        proc.kill(signal);
+        const exited = await within(
+          proc.exited.then(() => true),
+          proc.stopTimeoutMs,
+          false,
+        );
+        if (!exited) log(`[stack] ${proc.label} did not exit after ${signal}: stopping it`);
+        await proc.stop(); // SIGKILL if still running; leftovers of its process group
+        if (component === 'postgres') {
+          owned.postgres = (await startLocalPostgres({ supervisor: sup, port: pgPort, log })).process;
+        } else {
+          owned.temporal = (
+            await startTemporalDev({ supervisor: sup, port: temporalPort, uiPort, dbFile, namespace, log })
+          ).process;
+        }
+      },
       stop: () => {
         stopping ??= sup.stopAll().then(() => log('[stack] stopped'));
         return stopping;

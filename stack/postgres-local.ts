@@ -367,4 +367,3 @@ export async function ensureWorkerRole(ownerUrl: string, log: (line: string) => 
   u.password = WORKER_ROLE;
   return u.toString();
 }
-
