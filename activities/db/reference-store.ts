@@ -14,6 +14,7 @@ import { classifyDatabaseError, DatabaseTransientError } from '../errors';
 import { jsonForPg } from '../validation';
 import type { AssetRecord, InstrumentRecord, MarketRecord, ReferencePage, TopListEntry } from '../sources/types';
 import { recordDrift } from './drift';
+import { inTransaction } from './transaction';
 import type { Lineage } from './store';
 
 export interface WriteReferenceInput {
@@ -333,29 +334,19 @@ export class PgReferenceStore implements ReferenceStore, ReferenceStaging {
     });
   }
 
-  async #query<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
+  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     try {
-      return await this.#pool.query<R>(sql, params);
+      return await inTransaction(this.#pool, undefined, work);
     } catch (err) {
       throw classifyDatabaseError(err);
     }
   }
 
-  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    let broken: Error | undefined;
+  async #query<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
     try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
+      return await this.#pool.query<R>(sql, params);
     } catch (err) {
-      await client.query('ROLLBACK').catch((e: unknown) => {
-        broken = e instanceof Error ? e : new Error(String(e));
-      });
       throw classifyDatabaseError(err);
-    } finally {
-      client.release(broken);
     }
   }
 }

@@ -13,6 +13,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { copyTextChunks } from '../arrow/copy-text';
 import { TS_COLUMN } from '../arrow/batch-builder';
 import { classifyDatabaseError } from '../errors';
+import { inTransaction } from './transaction';
 import { jsonForPg } from '../validation';
 import { recordDrift } from './drift';
 import { q, seriesWhere } from './sql';
@@ -325,7 +326,7 @@ export class PgIngestStore implements IngestStore {
     const span = timeSpan(input.pages);
     try {
       if (span) await this.#ensurePartitions(input.dataset.table, span.min, span.max);
-      return await this.#inTransaction(input.signal, async (client) => {
+      return await inTransaction(this.#pool, input.signal, async (client) => {
         // A retry (attempt > 1) of a chunk that did commit (the worker died before Temporal heard of
         // it): the rows are stored and its first counts are the truth; writing it again would report
         // its new rows as unchanged. A first attempt over a stored window (a reload) writes as usual.
@@ -352,44 +353,6 @@ export class PgIngestStore implements IngestStore {
       });
     } catch (err) {
       throw classifyDatabaseError(err);
-    }
-  }
-
-  /**
-   * Run `fn` in a transaction on one pooled connection; a connection that cannot roll back is
-   * discarded. When `signal` aborts (the activity is cancelled), the running statement is cancelled
-   * on the server (`pg_cancel_backend`), so the transaction rolls back and the connection returns.
-   */
-  async #inTransaction<T>(signal: AbortSignal | undefined, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    signal?.throwIfAborted();
-    const client = await this.#pool.connect();
-    let broken: Error | undefined;
-    const pid = (client as unknown as { processID?: number }).processID;
-    // On its own connection, not the pool's: a saturated pool must not keep the cancel waiting.
-    const cancel = () => {
-      if (pid === undefined) return;
-      const canceller = new pg.Client((this.#pool as unknown as { options: pg.ClientConfig }).options);
-      void canceller
-        .connect()
-        .then(() => canceller.query('SELECT pg_cancel_backend($1)', [pid]))
-        .catch(() => undefined)
-        .finally(() => void canceller.end().catch(() => undefined));
-    };
-    signal?.addEventListener('abort', cancel, { once: true });
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch((e: unknown) => {
-        broken = e instanceof Error ? e : new Error(String(e));
-      });
-      throw err;
-    } finally {
-      signal?.removeEventListener('abort', cancel);
-      // After a cancel, a late pg_cancel_backend could hit whatever this backend runs next: never reuse it.
-      client.release(broken ?? (signal?.aborted ? new Error('write cancelled') : undefined));
     }
   }
 }
