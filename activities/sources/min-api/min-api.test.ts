@@ -25,7 +25,6 @@ import {
   exchangesBody,
   exchangesParams,
   mapCoinList,
-  mapCoinListReporting,
   mapExchanges,
   mapTopList,
   topListBody,
@@ -463,7 +462,7 @@ describe('min-api reference parsers', () => {
         C2: entry(77, 'C2'),
       },
     });
-    const { assets, warnings } = mapCoinListReporting(body);
+    const { assets, warnings } = mapCoinList(body);
     expect(assets.map((a) => a.assetId)).toEqual(['1182', 'symbol:AAA', 'symbol:BBB', 'symbol:C1', 'symbol:C2']);
     expect(new Set(assets.map((a) => a.assetId)).size).toBe(5);
     expect(assets[1]!.attributes).toMatchObject({ Id: '0' });
@@ -481,7 +480,7 @@ describe('min-api reference parsers', () => {
 
   it('coin list → assets (string ids, CoinName as name, the rest as attributes)', () => {
     const body = coinListBody.parse(checkResponse(response(200, fixture('coinlist.json'))));
-    const assets = mapCoinList(body);
+    const { assets } = mapCoinList(body);
     expect(assets).toHaveLength(1);
     expect(assets[0]).toMatchObject({ assetId: '1182', symbol: 'BTC', name: 'Bitcoin' });
     expect(assets[0]!.attributes).toMatchObject({

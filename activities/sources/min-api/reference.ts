@@ -164,19 +164,13 @@ export const coinListBody = z.looseObject({
 const COIN_LIST_COLUMNS = ['Id', 'Symbol', 'CoinName'];
 
 /**
- * `Data` of the coin list → assets. `name` is `CoinName` ("Bitcoin"), the same as the top lists'
- * `FullName`; the list's own `FullName` ("Bitcoin (BTC)") stays in `attributes`.
- */
-export function mapCoinList(body: z.output<typeof coinListBody>): AssetRecord[] {
-  return mapCoinListReporting(body).assets;
-}
-
-/**
- * The coin list's assets, and what was odd about it. Entries that share an `Id` (older answers carry
+ * `Data` of the coin list → assets, and what was odd about it. `name` is `CoinName` ("Bitcoin"),
+ * the same as the top lists' `FullName`; the list's own `FullName` ("Bitcoin (BTC)") stays in
+ * `attributes`. Entries that share an `Id` (older answers carry
  * `0` for several coins) would collapse into one asset: each of them is kept apart under
  * `symbol:<symbol>` (its `Id` stays in `attributes`), and the shared ids are reported.
  */
-export function mapCoinListReporting(body: z.output<typeof coinListBody>): {
+export function mapCoinList(body: z.output<typeof coinListBody>): {
   assets: AssetRecord[];
   warnings: string[];
 } {
@@ -207,7 +201,7 @@ const coinList: ReferenceDatasetSpec<MinApiConfig, CoinListParams> = {
   paramsSchema: coinListParams,
   async fetchPage(ctx, p): Promise<ReferencePage> {
     const { json, meta } = await getMinApi(ctx, '/data/all/coinlist', p.fsym ? { fsym: p.fsym } : {});
-    const { assets, warnings } = mapCoinListReporting(parseWith(coinListBody, json, meta, 'the coin list'));
+    const { assets, warnings } = mapCoinList(parseWith(coinListBody, json, meta, 'the coin list'));
     return { ...meta, assets, ...(warnings.length > 0 ? { warnings } : {}) };
   },
 };
