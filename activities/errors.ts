@@ -6,7 +6,6 @@
  * Sources map their own status codes and bodies onto these classes (their `errors.ts`); generic
  * code never inspects a source's wire format.
  */
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { SpentWindow } from './rate-limits';
 
@@ -21,8 +20,6 @@ export abstract class IngestError extends Error {
   abstract readonly retryable: boolean;
   /** What an operator should do about it; shown in the failure message. */
   abstract readonly hint: string;
-  /** For answers that usually pass: retried until this attempt, final on it (`isFinal`). */
-  readonly finalOnAttempt: number | undefined = undefined;
   readonly details: Readonly<Record<string, unknown>>;
 
   constructor(message: string, options: IngestErrorOptions = {}) {
@@ -87,19 +84,23 @@ export class SourceRequestError extends IngestError {
   readonly hint = 'fix the workflow input (market, instrument, interval, range) and start it again';
 }
 
-/** Attempts a `MalformedResponseError` gets in all: retried until this one, final on it. */
-export const MALFORMED_ATTEMPTS = 3;
+/**
+ * Answers in a row a request may get that are not the API's before it fails for good. Counted per
+ * request, in place (`getJson` asks again): failures of other kinds (a reset, a 500) on earlier
+ * activity attempts never count towards it.
+ */
+export const MALFORMED_IN_A_ROW = 3;
 
 /**
  * An answer that is not the API's: a 2xx whose body is not JSON (a proxy's page, a truncated body)
- * or an HTML page in place of a 403 (a firewall). Usually passing, so retried, but a bounded number
- * of attempts (`MALFORMED_ATTEMPTS`): then final, never a retry loop against a broken edge.
+ * or an HTML page in place of a 403 (a firewall). Such a page usually passes, so the request asks
+ * again in place, up to `MALFORMED_IN_A_ROW` answers in a row; what reaches Temporal is final, never
+ * a retry loop against a broken edge.
  */
 export class MalformedResponseError extends IngestError {
-  readonly retryable = true;
-  override readonly finalOnAttempt = MALFORMED_ATTEMPTS;
+  readonly retryable = false;
   readonly hint =
-    "not the API's answer (a proxy's or firewall's page, a truncated body): retried a few times, then final; if it persists, check what stands between the worker and the API, then reset the workflow";
+    "not the API's answer (a proxy's or firewall's page, a truncated body), several times in a row: check what stands between the worker and the API, then reset the workflow";
 }
 
 /** A JSON body that breaks the endpoint's contract (missing or mistyped fields, wrong envelope). */
@@ -152,38 +153,22 @@ export class ConfigError extends Error {
  * name as the failure type and their retryability; `RateLimitedError` carries the server's
  * `Retry-After` as `nextRetryDelay`. Unknown errors pass through unchanged (retryable).
  */
-export function toFailure(err: unknown, attempt: number = currentAttempt()): unknown {
+export function toFailure(err: unknown): unknown {
   if (!(err instanceof IngestError)) return err;
-  const final = isFinal(err, attempt);
-  const bounded = err.finalOnAttempt !== undefined ? ` (attempt ${attempt} of ${err.finalOnAttempt})` : '';
   const nextRetryDelay =
     err instanceof RateLimitedError && err.retryAfterSeconds !== undefined
       ? Math.max(1, Math.ceil(err.retryAfterSeconds)) * 1000
       : undefined;
   return ApplicationFailure.create({
     type: err.name,
-    message: `${err.message}${bounded} (${err.hint})`,
-    nonRetryable: final,
+    message: `${err.message} (${err.hint})`,
+    nonRetryable: !err.retryable,
     details: [err.details],
     nextRetryDelay,
     // Rate limits are expected operating conditions, not errors worth alerting on.
     category: err instanceof RateLimitedError ? ApplicationFailureCategory.BENIGN : undefined,
     cause: err.cause instanceof Error ? err.cause : undefined,
   });
-}
-
-/** Whether an error ends the activity now (no further attempt) at this attempt number (1-based). */
-export function isFinal(err: IngestError, attempt: number): boolean {
-  return !err.retryable || (err.finalOnAttempt !== undefined && attempt >= err.finalOnAttempt);
-}
-
-/** The running activity's attempt (1-based), or 1 outside an activity. */
-function currentAttempt(): number {
-  try {
-    return Context.current().info.attempt;
-  } catch {
-    return 1;
-  }
 }
 
 /** Classify a `pg` error: transient conditions become `DatabaseTransientError`, others pass through. */

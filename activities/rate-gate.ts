@@ -9,7 +9,7 @@
  * `SourcePausedError`, which the ingest activity turns into a durable pause of its workflow.
  */
 import type pg from 'pg';
-import { Context } from '@temporalio/activity';
+import { warn } from './log';
 import { RATE_WINDOW_SECONDS, RATE_WINDOWS, type RateLimits, type RateWindow } from './rate-limits';
 import { canonicalTime } from '../workflows/contracts/ids';
 import { PgPauseStore, type PauseStore } from './db/pause-store';
@@ -73,15 +73,6 @@ export function clampPause(seconds: number, maxSeconds: number, onClamp: (reques
     return maxSeconds;
   }
   return Math.max(0, seconds);
-}
-
-/** A warning from a gate: the activity's logger inside an activity, else stderr. */
-function warn(message: string): void {
-  try {
-    Context.current().log.warn(message);
-  } catch {
-    console.warn(message);
-  }
 }
 
 /** A pause as activities return it to their workflow: until when (ISO, rounded up to the second) and why. */

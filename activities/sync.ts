@@ -3,12 +3,12 @@
  * up to the tick's instant from the series' watermarks. Returns counts, failures and, when the
  * source pauses, where to resume.
  */
-import { activityInfo, heartbeat } from '@temporalio/activity';
+import { heartbeat } from '@temporalio/activity';
 import { seriesPath } from '../workflows/contracts/ids';
 import { alignDown, INTERVAL_SECONDS, type Interval, type SeriesFailure } from '../workflows/contracts/series';
 import { emptySyncCounts, type SyncBatchInput, type SyncBatchResult } from '../workflows/contracts/sync';
 import { cursorOf } from './db/universe-store';
-import { IngestError, isFinal } from './errors';
+import { IngestError } from './errors';
 import { fetchRange, toSeconds, withHeartbeats } from './fetch-range';
 import { resolveDataset, type ActivityDeps } from './runtime';
 import { writeRange } from './write-range';
@@ -86,7 +86,7 @@ export function createSyncActivities(deps: ActivityDeps) {
         } catch (err) {
           // One bad series must not stop the tick: a non-retryable failure is reported and the
           // others go on; anything retryable (the API or the database is down) retries the batch.
-          if (!(err instanceof IngestError) || !isFinal(err, activityInfo().attempt)) throw err;
+          if (!(err instanceof IngestError) || err.retryable) throw err;
           counts.failed++;
           failures.push({ series: seriesPath(s), type: err.name, message: err.message });
           continue;

@@ -4,8 +4,10 @@
  * its windows (an exhausted one pauses the source), and schema parsing of a success body.
  */
 import type { z } from 'zod';
-import { ResponseSchemaError } from '../errors';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MALFORMED_IN_A_ROW, MalformedResponseError, ResponseSchemaError } from '../errors';
 import { exhaustedWindows, httpGet, type HttpResponse } from '../http';
+import { warn } from '../log';
 import type { HttpSourceConfig } from './http-config';
 import type { FetchContext } from './types';
 
@@ -38,20 +40,54 @@ export async function getJson<T>(
   const headers: Record<string, string> = { accept: 'application/json' };
   if (ctx.config.apiKey) headers.authorization = `Apikey ${ctx.config.apiKey.reveal()}`;
 
-  await ctx.gate.acquire(ctx.signal);
-  const res = await httpGet(url, {
-    headers,
-    timeoutMs: ctx.config.timeoutMs,
-    signal: ctx.signal,
-    ...(ctx.config.maxBodyBytes !== undefined ? { maxBodyBytes: ctx.config.maxBodyBytes } : {}),
-  });
-  const checked = check(res, { keyed: ctx.config.apiKey !== undefined });
+  const ask = async (): Promise<{ res: HttpResponse; checked: T }> => {
+    await ctx.gate.acquire(ctx.signal);
+    const res = await httpGet(url, {
+      headers,
+      timeoutMs: ctx.config.timeoutMs,
+      signal: ctx.signal,
+      ...(ctx.config.maxBodyBytes !== undefined ? { maxBodyBytes: ctx.config.maxBodyBytes } : {}),
+    });
+    return { res, checked: check(res, { keyed: ctx.config.apiKey !== undefined }) };
+  };
+  const { res, checked } = await askUntilTheApiAnswers(ask, ctx.signal);
   // The API says a window is used up (other clients on the key, clock skew): pause the source
   // fleet-wide until it resets, instead of walking into a rate-limit answer.
   for (const w of exhaustedWindows(res.headers)) {
     await ctx.gate.pause(w.resetSeconds, `the API reports its ${w.windowSeconds} s window used up`, 'api-headers');
   }
   return { checked, meta: { request: res.url, responseSha256: res.sha256, serverTime: res.serverTime } };
+}
+
+/** Pause before asking again after the n-th answer in a row that was not the API's. */
+export const MALFORMED_RETRY_DELAY_MS = (n: number): number => 500 * 2 ** (n - 1);
+
+/**
+ * Ask until an answer is the API's own: a proxy's page or a truncated body (`MalformedResponseError`)
+ * usually passes, so the same request is asked again in place, after a short pause, up to
+ * `MALFORMED_IN_A_ROW` answers in a row; then the last one is final. Counting in place means only
+ * malformed answers in a row count, never the failures of other kinds on earlier activity attempts.
+ */
+export async function askUntilTheApiAnswers<R>(
+  ask: () => Promise<R>,
+  signal: AbortSignal,
+  delayMs: (n: number) => number = MALFORMED_RETRY_DELAY_MS,
+): Promise<R> {
+  for (let n = 1; ; n++) {
+    try {
+      return await ask();
+    } catch (err) {
+      if (!(err instanceof MalformedResponseError)) throw err;
+      if (n >= MALFORMED_IN_A_ROW) {
+        throw new MalformedResponseError(`${err.message} (${n} answers in a row)`, {
+          details: { ...err.details, inARow: n },
+          cause: err.cause,
+        });
+      }
+      warn(`not the API's answer (${n} of ${MALFORMED_IN_A_ROW} in a row), asking again: ${err.message}`);
+      await sleep(delayMs(n), undefined, { signal });
+    }
+  }
 }
 
 /** Parse a success body with a schema, or fail the request with `ResponseSchemaError`. */

@@ -5,7 +5,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MALFORMED_ATTEMPTS } from '../../activities/errors';
+import { MALFORMED_IN_A_ROW } from '../../activities/errors';
 import { listingTimestamp } from '../../simulator/sources/data-api';
 import type { BackfillSeriesInput } from '../../workflows/contracts/backfill';
 import { progressQuery } from '../../workflows/contracts/backfill';
@@ -209,7 +209,7 @@ describe('backfillSeries on real Temporal + PostgreSQL + simulator', () => {
     expect(retried.length).toBeGreaterThan(0);
   });
 
-  it("a body that is not the API's JSON is retried a bounded number of attempts, then fails the page with the named MalformedResponseError, visible in the history; nothing of it is stored", async () => {
+  it("a body that is not the API's JSON is asked again a bounded number of times in a row, then fails the page with the named MalformedResponseError, visible in the history; nothing of it is stored", async () => {
     const s = series('okex', 'ADA-USDT', '1h');
     const from = '2024-01-01T00:00:00Z';
     const to = '2024-01-10T00:00:00Z';
@@ -220,6 +220,7 @@ describe('backfillSeries on real Temporal + PostgreSQL + simulator', () => {
     });
     const workflowId = backfillWorkflowId(s, sec(from), sec(to));
     const err = await runBackfill(input(s, from, to)).catch((e: unknown) => e);
+    const hits = (await env.sim.listFaults()).find((f) => f.id === faultId.id)?.hits;
     await env.sim.removeFault(faultId);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const activityFailure = (err as WorkflowFailedError).cause;
@@ -229,7 +230,7 @@ describe('backfillSeries on real Temporal + PostgreSQL + simulator', () => {
     expect(appFailure.type).toBe('MalformedResponseError');
     expect(appFailure.nonRetryable).toBe(true);
     expect(appFailure.message).toContain('not valid JSON');
-    expect(appFailure.message).toContain(`attempt ${MALFORMED_ATTEMPTS} of ${MALFORMED_ATTEMPTS}`);
+    expect(appFailure.message).toContain(`${MALFORMED_IN_A_ROW} answers in a row`);
 
     const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
     const failed = (history.events ?? []).find((e) => e.activityTaskFailedEventAttributes);
@@ -237,10 +238,30 @@ describe('backfillSeries on real Temporal + PostgreSQL + simulator', () => {
       'MalformedResponseError',
     );
     expect(failed?.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo?.nonRetryable).toBe(true);
-    // A bounded number of attempts (a proxy's page usually passes), then final: no retry storm.
+    // A bounded number of answers in a row (a proxy's page usually passes), then final: no retry storm.
     const started = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes);
-    expect(started.at(-1)?.activityTaskStartedEventAttributes?.attempt).toBe(MALFORMED_ATTEMPTS);
+    expect(started.at(-1)?.activityTaskStartedEventAttributes?.attempt).toBe(1);
+    expect(hits).toBe(MALFORMED_IN_A_ROW);
     expect(await storedSpotRows(env.pool, s, sec(from), sec(to))).toEqual([]);
+  });
+
+  it('one malformed answer on a late attempt (after 500s failed the earlier ones) is retried, not final: the run completes exactly', async () => {
+    // Regression (chaos seed 13): the bound counted activity attempts of any failure, so a single
+    // proxy page on attempt 3 failed a backfill. Only malformed answers in a row count now.
+    const s = series('coinbase', 'ETH-USD', '1h');
+    const from = '2024-02-01T00:00:00Z';
+    const to = '2024-02-10T00:00:00Z';
+    const params = { instrument: s.instrument, market: s.market };
+    await env.sim.addFault({ kind: 'server-error', source: 'data-api', params, count: 2 });
+    await env.sim.addFault({ kind: 'malformed', source: 'data-api', params, count: MALFORMED_IN_A_ROW - 1 });
+    const result = await runBackfill(input(s, from, to, { pagesPerActivity: 1 }));
+    expect(result.status).toBe('completed');
+    expect(await storedSpotRows(env.pool, s, sec(from), sec(to))).toEqual(expectedSpotRows(s, sec(from), sec(to)));
+    const ours = (await env.sim.listFaults()).filter((f) => f.params?.instrument === s.instrument);
+    expect(ours.map((f) => [f.kind, f.hits])).toEqual([
+      ['server-error', 2],
+      ['malformed', MALFORMED_IN_A_ROW - 1],
+    ]);
   });
 
   it("a poisoned page fails with ResponseSchemaError; after the cause is gone, the runbook's reset completes it exactly", async () => {

@@ -11,8 +11,6 @@ import {
   RateLimitedError,
   SourceUnavailableError,
   toFailure,
-  isFinal,
-  MALFORMED_ATTEMPTS,
   ResponseSchemaError,
 } from '../../activities/errors';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../../workflows/contracts/failure-types';
@@ -32,18 +30,10 @@ describe('toFailure', () => {
     expect(u.nonRetryable).toBe(false);
   });
 
-  it("an answer that is not the API's (a proxy page, a truncated body) is retried a bounded number of attempts, then final", () => {
-    const err = new MalformedResponseError('GET /x: HTTP 200 body is not valid JSON');
-    const at = (attempt: number) => toFailure(err, attempt) as ApplicationFailure;
-    expect(at(1).type).toBe('MalformedResponseError');
-    expect(at(1).nonRetryable).toBe(false);
-    expect(at(MALFORMED_ATTEMPTS - 1).nonRetryable).toBe(false);
-    expect(at(MALFORMED_ATTEMPTS).nonRetryable).toBe(true);
-    expect(at(MALFORMED_ATTEMPTS).message).toContain(`attempt ${MALFORMED_ATTEMPTS} of ${MALFORMED_ATTEMPTS}`);
-    expect(isFinal(err, 1)).toBe(false);
-    expect(isFinal(err, MALFORMED_ATTEMPTS)).toBe(true);
-    expect(isFinal(new ResponseSchemaError('x'), 1)).toBe(true);
-    expect(isFinal(new SourceUnavailableError('x'), 99)).toBe(false);
+  it("an answer that is not the API's reaches Temporal as final: the bound is counted in place, in a row", () => {
+    const f = toFailure(new MalformedResponseError('GET /x: HTTP 200 body is not valid JSON')) as ApplicationFailure;
+    expect(f.type).toBe('MalformedResponseError');
+    expect(f.nonRetryable).toBe(true);
   });
 
   it('carries Retry-After as nextRetryDelay and marks rate limits benign', () => {
@@ -63,9 +53,8 @@ describe('toFailure', () => {
       (v) => typeof v === 'function' && v.prototype instanceof errors.IngestError,
     ) as unknown as Array<new (...args: unknown[]) => errors.IngestError>;
     expect(classes.length).toBeGreaterThan(5);
-    // Final at once (a bounded class such as MalformedResponseError is retryable at first, so not listed).
     const nonRetryable = classes
-      .filter((cls) => isFinal(Reflect.construct(cls, ['probe', undefined]), 1))
+      .filter((cls) => !Reflect.construct(cls, ['probe', undefined]).retryable)
       .map((cls) => cls.name)
       .sort();
     expect(nonRetryable).toEqual([...NON_RETRYABLE_FAILURE_TYPES].sort());

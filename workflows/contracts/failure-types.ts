@@ -11,6 +11,7 @@ export const NON_RETRYABLE_FAILURE_TYPES = [
   'ResponseSchemaError',
   'DataInvariantError',
   'UnstorableValueError',
+  'MalformedResponseError',
 ] as const;
 
 export type NonRetryableFailureType = (typeof NON_RETRYABLE_FAILURE_TYPES)[number];
