@@ -79,13 +79,26 @@ export class PgCoverageStore implements CoverageStore {
            certified_empty = EXCLUDED.certified_empty, updated_at = now()`,
         [...ds.seriesValues(s), s.source, s.dataset, s.market, s.instrument, s.interval, lo, hi],
       );
-      const r = await this.#pool.query<{ days: number; missing: number }>(
-        `SELECT count(*)::int AS days, coalesce(sum(missing), 0)::int AS missing FROM coverage_report
-         WHERE source = $1 AND dataset = $2 AND market = $3 AND instrument = $4 AND interval = $5
-           AND day >= (to_timestamp($6) AT TIME ZONE 'UTC')::date AND day < (to_timestamp($7) AT TIME ZONE 'UTC')::date`,
-        [s.source, s.dataset, s.market, s.instrument, s.interval, lo, hi],
+      // Missing periods of exactly [from, to): the ledger counts whole days, and the report reads
+      // them as of now, so on the audit's last day (an `asOf` before the day's end) it would count
+      // periods not yet due as missing.
+      const step = INTERVAL_SECONDS[s.interval];
+      const first = Math.ceil(from / step) * step;
+      const end = Math.ceil(to / step) * step;
+      const r = await this.#pool.query<{ present: number; certified: number }>(
+        `SELECT (SELECT count(*) FROM ${q(ds.table)} t
+                 WHERE ${seriesWhere(ds, 't', 1)} AND t.ts >= to_timestamp($${k + 6}) AND t.ts < to_timestamp($${k + 7}))::int AS present,
+                (SELECT count(*) FROM coverage_certified_empty e
+                 WHERE e.source = $${k + 1} AND e.dataset = $${k + 2} AND e.market = $${k + 3} AND e.instrument = $${k + 4}
+                   AND e.interval = $${k + 5} AND e.ts >= to_timestamp($${k + 6}) AND e.ts < to_timestamp($${k + 7})
+                   AND NOT EXISTS (SELECT 1 FROM ${q(ds.table)} t WHERE ${seriesWhere(ds, 't', 1)} AND t.ts = e.ts))::int AS certified`,
+        [...ds.seriesValues(s), s.source, s.dataset, s.market, s.instrument, s.interval, first, end],
       );
-      return r.rows[0]!;
+      const { present, certified } = r.rows[0]!;
+      return {
+        days: (hi - lo) / 86_400,
+        missing: Math.max(0, Math.max(0, (end - first) / step) - present - certified),
+      };
     } catch (err) {
       throw classifyDatabaseError(err);
     }

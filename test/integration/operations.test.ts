@@ -343,6 +343,27 @@ describe('coverage: holes reported and repaired, empty periods certified', () =>
     );
   });
 
+  it('an audit as of a past instant counts only the periods closed by then, on its last day too', async () => {
+    // Regression (chaos): the audit's count came from the report as of now, so the rest of the
+    // as-of day (not yet due) counted as missing, and a repair as of then never reached 0.
+    const start = (
+      await env.pool.query(
+        `SELECT extract(epoch FROM backfill_from)::float8 AS f FROM tracked_series WHERE instrument = $1 AND interval = '1h'`,
+        [NEW_INSTRUMENT],
+      )
+    ).rows[0].f as number;
+    const asOf = start + 86_400 + 10 * 3600 + 1800; // day 2, 10:30
+    await env.pool.query(
+      `DELETE FROM spot_ohlcv WHERE market = 'okex' AND instrument = $1 AND interval = '1h'
+         AND ts >= to_timestamp($2) AND ts < to_timestamp($3)`,
+      [NEW_INSTRUMENT, asOf + 1800, start + 2 * 86_400], // 11:00 to the end of day 2
+    );
+    const audit = await repair({ dryRun: true, asOf: new Date(asOf * 1000).toISOString() });
+    expect(audit).toMatchObject({ status: 'completed', missing: 0, ranges: 0 });
+    // As of now, those 13 hours are holes, and the repair closes them.
+    expect(await repair({})).toMatchObject({ status: 'completed', missing: 13, filled: 13, remaining: 0 });
+  });
+
   it('periods the API confirms empty (before the listing) are certified, not holes', async () => {
     const start = (
       await env.pool.query(
