@@ -2,16 +2,18 @@
  * `npm run chaos [-- --seed N --minutes M --keep --dry-run]`: a seeded, bounded chaos run on the real stack (its own
  * data dir `.data/chaos-<seed>`, free ports, a persistent Temporal db file, a private PostgreSQL).
  *
- * Backfills are started in waves while a schedule drawn from the seed SIGKILLs workers, restarts
+ * Backfills are started in waves, and sync ticks of tracked series (`syncDataset`, one at a time like
+ * a Schedule with overlap SKIP, each `asOf` a step further) run, while a schedule drawn from the seed SIGKILLs workers, restarts
  * the Temporal dev server and PostgreSQL (immediate shutdown), and injects simulator faults scoped
  * to one running job's series (rate-limit, server-error, malformed, ban, hard-block, reset,
  * drift-new-field; every plain job also runs under a `slow` fault that paces it), a day-quota exhaustion of the min-api (twin clock shortly before UTC midnight,
  * as `test/integration/quota.test.ts` does) and bad rows (one single-page job per bad-row kind).
- * After the window: transient faults removed, workers back, every workflow awaited; then every
- * series is compared with the simulator's own generator, and quarantine must hold exactly the
- * injected bad rows. Prints one JSON line (seed, faults, kills, restarts, verdict); exit 0 only on a
- * pass. The seed fixes the schedule (jobs, series, event order and timing, fault kinds); what a
- * fault hits still depends on timing. Sync ticks are not part of the run.
+ * Mid-window, a hole is punched into a synced series and `repairCoverage` repairs it under the same
+ * chaos. After the window: transient faults removed, workers back, every workflow awaited; then every
+ * series (backfilled or synced) is compared with the simulator's own generator, and quarantine must
+ * hold exactly the injected bad rows. Prints one JSON line (seed, faults, kills, restarts, verdict);
+ * exit 0 only on a pass. The seed fixes the schedule (jobs, series, ticks, event order and timing,
+ * fault kinds); what a fault hits still depends on timing.
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
@@ -26,6 +28,8 @@ import { listInstruments, SIM_MARKETS } from '../../simulator/sources/data-api/c
 import { expectedHisto } from '../../simulator/sources/min-api';
 import { BAD_ROW_KINDS, type BadRowKind, type FaultKind, type FaultSpec } from '../../simulator/types';
 import type { BackfillSeriesInput, BackfillSeriesResult } from '../../workflows/contracts/backfill';
+import type { RepairCoverageProgress } from '../../workflows/contracts/repair';
+import type { SyncDatasetProgress } from '../../workflows/contracts/sync';
 import { backfillWorkflowId } from '../../workflows/contracts/ids';
 import type { SeriesKey } from '../../workflows/contracts/series';
 import { DEFAULT_TASK_QUEUE } from '../../workflows/contracts/task-queues';
@@ -78,6 +82,26 @@ interface Job {
   started: boolean;
 }
 
+/** A sync tick over the synced series: started at `at` (window seconds) if the previous one is done. */
+interface SyncTick {
+  at: number;
+  /** Sync up to the period containing this instant (Unix seconds). */
+  asOf: number;
+  workflowId: string;
+  /** Its time came (run, or skipped while another ran). */
+  started: boolean;
+  ran: boolean;
+}
+
+/** The hole punched into the first synced series mid-window, then repaired by `repairCoverage`. */
+interface RepairPlan {
+  at: number;
+  /** Hours after the synced series' start where the hole begins, and its length in hours. */
+  offsetHours: number;
+  hours: number;
+  workflowId: string;
+}
+
 type EventKind = 'kill-worker' | 'restart-temporal' | 'restart-postgres' | 'fault';
 interface ChaosEvent {
   at: number;
@@ -101,13 +125,26 @@ const TRANSIENT_FAULTS: FaultKind[] = [
   'drift-new-field',
 ];
 
-function plan(seed: number, minutes: number): { jobs: Job[]; events: ChaosEvent[]; windowSec: number } {
+/** Where the synced series' stored history starts (their watermark before the first tick). */
+const SYNC_FROM = Date.UTC(2023, 0, 1) / 1000;
+const SYNC_TICK_EVERY = 20; // seconds of the window between tick starts (a tick still running: skipped)
+
+interface Plan {
+  jobs: Job[];
+  events: ChaosEvent[];
+  windowSec: number;
+  syncSeries: SeriesKey[];
+  ticks: SyncTick[];
+  repair: RepairPlan;
+}
+
+function plan(seed: number, minutes: number): Plan {
   const rng = new Rng(seed);
   const windowSec = Math.max(30, Math.round(minutes * 60 * 0.5)); // the rest: start, drain, checks
   const from = Date.UTC(2022, 0, 1) / 1000;
   const candidates = SIM_MARKETS.flatMap((m) =>
     listInstruments(m)
-      .filter((i) => i.listedAt < from - 86_400)
+      .filter((i) => i.listedAt < from - 86_400 && i.retiredAt === undefined)
       .map((i) => ({ market: m, instrument: i.mapped })),
   );
   const pool = rng.shuffle(candidates);
@@ -177,6 +214,24 @@ function plan(seed: number, minutes: number): { jobs: Job[]; events: ChaosEvent[
       ),
     );
   }
+  // sync: 2-3 tracked series, one tick every SYNC_TICK_EVERY s, each 1-2 pages further
+  const syncSeries = Array.from({ length: minutes >= 5 ? 3 : 2 }, () => {
+    const c = pool.pop()!;
+    return spot(c.market, c.instrument);
+  });
+  const ticks: SyncTick[] = [];
+  let asOf = SYNC_FROM;
+  for (let at = 2; at < windowSec; at += SYNC_TICK_EVERY) {
+    // never closer than 30 days to now: every period a tick reads is long closed
+    asOf = Math.min(asOf + rng.int(20, 2_000) * H + rng.int(0, H - 1), Math.floor(Date.now() / 1000) - 30 * 86_400);
+    ticks.push({ at, asOf, workflowId: `chaos/${seed}/sync/${ticks.length}`, started: false, ran: false });
+  }
+  const repair: RepairPlan = {
+    at: Math.round(windowSec * 0.5),
+    offsetHours: rng.int(3, 40),
+    hours: rng.int(5, 60),
+    workflowId: `chaos/${seed}/repair`,
+  };
   const events: ChaosEvent[] = [];
   const faultOrder = rng.shuffle(TRANSIENT_FAULTS);
   let nextFault = 0;
@@ -206,7 +261,7 @@ function plan(seed: number, minutes: number): { jobs: Job[]; events: ChaosEvent[
     at += rng.int(3, 7);
   }
   events.sort((a, b) => a.at - b.at);
-  return { jobs, events, windowSec };
+  return { jobs, events, windowSec, syncSeries, ticks, repair };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -246,11 +301,13 @@ async function main(): Promise<number> {
   if (!(minutes > 0 && minutes <= 30)) throw new Error(`--minutes must be in (0, 30], got ${values.minutes}`);
   const started = Date.now();
   const budgetMs = minutes * 60_000;
-  const { jobs, events, windowSec } = plan(seed, minutes);
-  say(`seed ${seed}, ${minutes} min: ${jobs.length} jobs, ${events.length} events in a ${windowSec}s window`);
+  const { jobs, events, windowSec, syncSeries, ticks, repair } = plan(seed, minutes);
+  say(
+    `seed ${seed}, ${minutes} min: ${jobs.length} backfills, ${ticks.length} sync ticks over ${syncSeries.length} series, a repair, ${events.length} events in a ${windowSec}s window`,
+  );
   if (values['dry-run']) {
     // the schedule only: no stack
-    console.log(JSON.stringify({ seed, minutes, windowSec, jobs, events }));
+    console.log(JSON.stringify({ seed, minutes, windowSec, jobs, syncSeries, ticks, repair, events }));
     return 0;
   }
 
@@ -356,6 +413,81 @@ async function main(): Promise<number> {
       say(`started ${job.kind} ${job.workflowId}${job.badRow ? ` (bad row: ${job.badRow})` : ''}`);
     };
 
+    // 0. the synced series: tracked, initial backfill done, stored up to SYNC_FROM (as after a backfill)
+    for (const k of syncSeries) {
+      await pool.query(
+        `INSERT INTO tracked_series (source, dataset, market, instrument, interval, origin, backfill_from, backfilled_at)
+         VALUES ($1, $2, $3, $4, $5, 'chaos', to_timestamp($6), now())`,
+        [k.source, k.dataset, k.market, k.instrument, k.interval, SYNC_FROM],
+      );
+      await pool.query(
+        `INSERT INTO series_watermarks (source, dataset, market, instrument, interval, first_ts, last_ts, last_final_ts)
+         VALUES ($1, $2, $3, $4, $5, to_timestamp($6), to_timestamp($6), to_timestamp($6))`,
+        [k.source, k.dataset, k.market, k.instrument, k.interval, SYNC_FROM],
+      );
+    }
+    const status = async (workflowId: string): Promise<string | undefined> =>
+      (
+        await client.workflow
+          .getHandle(workflowId)
+          .describe()
+          .catch(() => undefined)
+      )?.status.name;
+    let lastTick: SyncTick | undefined;
+    let lastDoneAsOf: number | undefined;
+    let skippedTicks = 0;
+    let punched = 0;
+    let repairStarted = false;
+    const startWorkflow = async (type: string, workflowId: string, args: unknown[]): Promise<void> =>
+      retry(`start ${workflowId}`, async () => {
+        try {
+          await client.workflow.start(type, { taskQueue: DEFAULT_TASK_QUEUE, workflowId, args });
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        }
+      });
+    const startTick = async (tick: SyncTick): Promise<void> => {
+      await startWorkflow('syncDataset', tick.workflowId, [
+        {
+          source: 'data-api',
+          dataset: 'spot-ohlcv',
+          interval: '1h',
+          asOf: new Date(tick.asOf * 1000).toISOString(),
+          maxPagesPerSeries: 3,
+        },
+      ]);
+      tick.started = true;
+      tick.ran = true;
+      lastTick = tick;
+      say(`sync tick ${tick.workflowId} up to ${new Date(tick.asOf * 1000).toISOString()}`);
+    };
+    /** Punch the hole into the first synced series (below what a finished tick stored), then repair. */
+    const startRepair = async (asOf: number): Promise<void> => {
+      const k = syncSeries[0]!;
+      const from = SYNC_FROM + repair.offsetHours * H;
+      const to = Math.min(from + repair.hours * H, Math.floor(asOf / H) * H - 5 * H);
+      if (to <= from) return;
+      const r = await retry('punch the hole', () =>
+        pool.query(
+          `DELETE FROM spot_ohlcv WHERE market = $1 AND instrument = $2 AND interval = $3
+             AND ts >= to_timestamp($4) AND ts < to_timestamp($5)`,
+          [k.market, k.instrument, k.interval, from, to],
+        ),
+      );
+      punched = r.rowCount ?? 0;
+      await startWorkflow('repairCoverage', repair.workflowId, [
+        {
+          source: 'data-api',
+          dataset: 'spot-ohlcv',
+          interval: '1h',
+          since: new Date(SYNC_FROM * 1000).toISOString(),
+          asOf: new Date(asOf * 1000).toISOString(),
+        },
+      ]);
+      repairStarted = true;
+      say(`punched ${punched} hours into ${k.market}/${k.instrument}; repair ${repair.workflowId} started`);
+    };
+
     // 1. quota: the twin's day ends 40 s from now; 3 calls a day; the 4th is refused
     const twinMidnight = Math.floor(Date.now() / 86_400_000) * 86_400 + 2 * 86_400;
     await control.setClock({ offsetSeconds: twinMidnight - 40 - Date.now() / 1000 });
@@ -387,18 +519,36 @@ async function main(): Promise<number> {
     while (Date.now() - t0 < windowSec * 1000) {
       const now = (Date.now() - t0) / 1000;
       for (const job of jobs) if (!job.started && job.startAt <= now) await startJob(job);
+      const due = ticks.filter((t) => !t.started && t.at <= now);
+      if (due.length > 0) {
+        const running = lastTick ? await status(lastTick.workflowId) : 'COMPLETED';
+        if (running === 'COMPLETED') {
+          lastDoneAsOf = lastTick?.asOf ?? lastDoneAsOf;
+          // overlap SKIP: the ticks that came due while one ran are skipped; the latest one runs
+          for (const t of due.slice(0, -1)) {
+            t.started = true;
+            skippedTicks++;
+          }
+          await startTick(due.at(-1)!);
+        } else if (running !== 'RUNNING' && running !== undefined) {
+          problems.push(`${lastTick!.workflowId}: ${running}`);
+          for (const t of due) t.started = true;
+        }
+      }
+      if (!repairStarted && now >= repair.at && lastDoneAsOf !== undefined) await startRepair(lastDoneAsOf);
       while (pending.length > 0 && pending[0]!.at <= now) {
         const e = pending.shift()!;
-        const plain = jobs.filter((j) => j.started && j.kind === 'plain');
-        let target: Job | undefined;
+        // fault targets: running plain backfills, and the synced series while a tick or the repair runs
+        const targets: Array<{ series: SeriesKey; workflowId: string }> = [
+          ...jobs.filter((j) => j.started && j.kind === 'plain'),
+          ...(lastTick ? syncSeries.map((series) => ({ series, workflowId: lastTick!.workflowId })) : []),
+          ...(repairStarted ? [{ series: syncSeries[0]!, workflowId: repair.workflowId }] : []),
+        ];
+        let target: { series: SeriesKey } | undefined;
         if (e.kind === 'fault') {
-          for (let k = 0; k < plain.length && !target; k++) {
-            const j = plain[(e.target + k) % plain.length]!;
-            const d = await client.workflow
-              .getHandle(j.workflowId)
-              .describe()
-              .catch(() => undefined);
-            if (d?.status.name === 'RUNNING') target = j;
+          for (let k = 0; k < targets.length && !target; k++) {
+            const j = targets[(e.target + k) % targets.length]!;
+            if ((await status(j.workflowId)) === 'RUNNING') target = j;
           }
           if (!target) counts.skipped++;
         }
@@ -444,6 +594,15 @@ async function main(): Promise<number> {
       await sleep(250);
     }
     for (const job of jobs) if (!job.started) await startJob(job);
+    if (!repairStarted) {
+      // a short run: the repair waits for the first tick, then starts after the window
+      await retry('the first sync tick', async () => {
+        if ((await status(lastTick!.workflowId)) !== 'COMPLETED') throw new Error('still running');
+      });
+      lastDoneAsOf = lastTick!.asOf;
+      await startRepair(lastDoneAsOf);
+    }
+    for (const t of ticks) if (!t.started) t.started = true; // their time is past: skipped, as a schedule would
 
     // 3. drain: transient faults and the pacing off (bad rows stay: a refetch must see the same bad row), workers back
     const hits: Record<string, number> = {};
@@ -456,21 +615,19 @@ async function main(): Promise<number> {
     say('chaos window over: waiting for every workflow');
 
     const outcome = new Map<string, string>();
-    const results = new Map<string, BackfillSeriesResult>();
+    const results = new Map<string, unknown>();
+    const tickIds = ticks.filter((t) => t.ran).map((t) => t.workflowId);
+    const awaited = [...jobs.map((j) => j.workflowId), ...tickIds, ...(repairStarted ? [repair.workflowId] : [])];
     // the budget, but at least a minute to drain after the window (short runs)
     const deadline = Math.max(started + budgetMs - 15_000, Date.now() + 60_000);
-    while (outcome.size < jobs.length && Date.now() < deadline) {
-      for (const job of jobs) {
-        if (outcome.has(job.workflowId)) continue;
+    while (outcome.size < awaited.length && Date.now() < deadline) {
+      for (const id of awaited) {
+        if (outcome.has(id)) continue;
         try {
-          const d = await client.workflow.getHandle(job.workflowId).describe();
+          const d = await client.workflow.getHandle(id).describe();
           if (d.status.name !== 'RUNNING') {
-            outcome.set(job.workflowId, d.status.name);
-            if (d.status.name === 'COMPLETED')
-              results.set(
-                job.workflowId,
-                (await client.workflow.getHandle(job.workflowId).result()) as BackfillSeriesResult,
-              );
+            outcome.set(id, d.status.name);
+            if (d.status.name === 'COMPLETED') results.set(id, await client.workflow.getHandle(id).result());
           }
         } catch {
           // Temporal still coming back
@@ -485,7 +642,7 @@ async function main(): Promise<number> {
     let rows = 0;
     for (const job of jobs) {
       const status = outcome.get(job.workflowId) ?? 'RUNNING (timed out)';
-      const result = results.get(job.workflowId);
+      const result = results.get(job.workflowId) as BackfillSeriesResult | undefined;
       if (status !== 'COMPLETED' || result?.status !== 'completed') {
         problems.push(`${job.workflowId}: ${status}${result ? ` (${result.status})` : ''}`);
         continue;
@@ -538,6 +695,39 @@ async function main(): Promise<number> {
         );
       }
     }
+    // sync: every tick completed with no failed series; every synced series exact up to the last tick
+    let syncRows = 0;
+    for (const id of tickIds) {
+      const r = results.get(id) as SyncDatasetProgress | undefined;
+      if (outcome.get(id) !== 'COMPLETED' || r?.status !== 'completed' || r.failed > 0)
+        problems.push(
+          `${id}: ${outcome.get(id) ?? 'RUNNING (timed out)'}${r ? ` (${r.status}, ${r.failed} failed: ${JSON.stringify(r.failures.slice(0, 2))})` : ''}`,
+        );
+    }
+    const lastAsOf = ticks.filter((t) => t.ran).at(-1)!.asOf;
+    const syncEnd = Math.floor(lastAsOf / H) * H + H; // the period containing asOf is stored too
+    for (const k of syncSeries) {
+      const stored = await storedSpotRows(pool, k, SYNC_FROM, syncEnd);
+      const expected = expectedSpotRows(k, SYNC_FROM, syncEnd);
+      syncRows += stored.length;
+      if (!isDeepStrictEqual(stored, expected))
+        problems.push(
+          `sync ${k.market}/${k.instrument}: ${stored.length} rows stored, ${expected.length} expected up to the last tick, or values differ`,
+        );
+    }
+    // repair: completed, the punched hole found and filled, nothing certified (the API holds it)
+    const repaired = results.get(repair.workflowId) as RepairCoverageProgress | undefined;
+    if (
+      outcome.get(repair.workflowId) !== 'COMPLETED' ||
+      repaired?.status !== 'completed' ||
+      repaired.remaining !== 0 ||
+      repaired.certified !== 0 ||
+      repaired.filled < punched
+    )
+      problems.push(
+        `${repair.workflowId}: ${outcome.get(repair.workflowId) ?? 'not run or RUNNING'} ${JSON.stringify(repaired ?? null)} (${punched} punched)`,
+      );
+
     const totalQ = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM quarantine`);
     const badJobs = jobs.filter((j) => j.kind === 'bad').length;
     if (totalQ.rows[0]!.n !== badJobs)
@@ -551,10 +741,13 @@ async function main(): Promise<number> {
         verdict,
         seconds: Number(((Date.now() - started) / 1000).toFixed(1)),
         workflows: {
-          total: jobs.length,
+          total: awaited.length,
           completed: [...outcome.values()].filter((s) => s === 'COMPLETED').length,
         },
-        rows,
+        backfills: jobs.length,
+        syncTicks: { ran: tickIds.length, skipped: skippedTicks, series: syncSeries.length },
+        repair: repaired ? { punched, missing: repaired.missing, filled: repaired.filled } : null,
+        rows: rows + syncRows,
         quarantined: totalQ.rows[0]!.n,
         quotaPause,
         faults: counts.faults,
