@@ -4,7 +4,10 @@
  * PostgreSQL through `DATABASE_URL`; both default to the local stack (`npm start`). A server that is
  * not there is one `UnreachableError` line naming the address and what to start, never a hang.
  */
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import pg from 'pg';
@@ -46,9 +49,31 @@ export function temporalTarget(env: Env, flags: { address?: string; namespace?: 
   return { address, namespace, options };
 }
 
+/**
+ * `--database-url`, else `DATABASE_URL`, else the local stack's cluster, with the owner's password
+ * the stack keeps in its data dir (`STACK_DATA_DIR`, default `.data`, then
+ * `pg/crypto-ingest-credentials.json`) when that file is there.
+ */
 export function databaseUrl(env: Env, flag?: string): string {
-  return flag ?? (env.DATABASE_URL || DEFAULT_DATABASE_URL);
+  if (flag) return flag;
+  if (env.DATABASE_URL) return env.DATABASE_URL;
+  const dataDir = env.STACK_DATA_DIR?.trim() ? path.resolve(env.STACK_DATA_DIR.trim()) : path.join(REPO_ROOT, '.data');
+  try {
+    const c = JSON.parse(fs.readFileSync(path.join(dataDir, 'pg', 'crypto-ingest-credentials.json'), 'utf8')) as {
+      owner?: unknown;
+    };
+    if (typeof c.owner === 'string') {
+      const u = new URL(DEFAULT_DATABASE_URL);
+      u.password = c.owner;
+      return u.toString();
+    }
+  } catch {
+    // no local stack here (or not readable): the default URL, and PostgreSQL says what it needs
+  }
+  return DEFAULT_DATABASE_URL;
 }
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** `host:port/db` of a PostgreSQL URL (no user, no password). */
 export function describeDatabaseUrl(url: string): string {

@@ -17,7 +17,7 @@ export function buildProgram(ctx: CliContext): Command {
     .description(
       'Operate crypto-ingest: backfills, status, coverage gaps, schedules, source pauses, universe and repair.\n' +
         'Temporal: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE (default), TEMPORAL_API_KEY, TEMPORAL_TLS_*.\n' +
-        'PostgreSQL: DATABASE_URL (default postgres://crypto_ingest@127.0.0.1:54329/crypto_ingest). Both default to `npm start`.',
+        'PostgreSQL: DATABASE_URL (default postgres://crypto_ingest@127.0.0.1:54329/crypto_ingest, its password from .data/pg/crypto-ingest-credentials.json). Both default to `npm start`.',
     )
     .option('--address <host:port>', 'Temporal frontend address (overrides TEMPORAL_ADDRESS)')
     .option('--namespace <name>', 'Temporal namespace (overrides TEMPORAL_NAMESPACE)')

@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { assertPortFree, freePort } from './ports';
-import { ensureWorkerRole, startLocalPostgres, stopStalePostmaster } from './postgres-local';
+import { ensureWorkerRole, startLocalPostgres, stopStalePostmaster, type LocalCredentials } from './postgres-local';
 import {
   REPO_ROOT,
   StackError,
@@ -211,8 +211,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     }
 
     // 4. workers: least privilege on our own cluster (they write rows; only the migrator owns tables)
+    const credentials = (pgRes as PromiseFulfilledResult<{ credentials?: LocalCredentials }>).value.credentials;
     const workerDatabaseUrl =
-      externalDb || opts.migrate === false ? databaseUrl : await ensureWorkerRole(databaseUrl, log);
+      !credentials || opts.migrate === false
+        ? databaseUrl
+        : await ensureWorkerRole(databaseUrl, credentials.worker, log);
     const simEnv = simulatorUrl ? (await import('./simulator-env')).simulatorWorkerEnv(simulatorUrl) : {};
     const workerEnv = (env: Record<string, string> = {}): NodeJS.ProcessEnv => ({
       ...process.env,

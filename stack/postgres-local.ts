@@ -1,13 +1,18 @@
 /**
  * A private PostgreSQL cluster for development, the demo and the tests (when no DATABASE_URL is
- * given): data dir `<dataDir>/pg`, TCP on 127.0.0.1 only (no unix socket), trust auth for the
- * `crypto_ingest` role, run in the foreground as a supervised child. Stop = SIGINT (fast shutdown).
+ * given): data dir `<dataDir>/pg`, TCP on 127.0.0.1 only (no unix socket), password auth
+ * (scram-sha-256) for every role, run in the foreground as a supervised child. Stop = SIGINT (fast
+ * shutdown). The passwords are made at initdb, random, and kept in the cluster's own directory
+ * (`<pgDir>/crypto-ingest-credentials.json`, readable by root only): the owner `crypto_ingest` (the
+ * migrations) and the workers' `crypto_ingest_worker` (rows only). A cluster made by an older
+ * version with trust auth is switched to passwords at its next start.
  *
  * PostgreSQL refuses to run as root: when we are root, initdb and postgres run as the `postgres`
  * OS user (spawned with its uid/gid, so the supervised pid is the postmaster itself and signals
  * reach it directly).
  */
 import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -214,19 +219,62 @@ export interface LocalPostgresOptions {
 }
 
 export interface LocalPostgres {
+  /** The owner's URL (migrations, tests' checks), with its password. */
   databaseUrl: string;
   port: number;
   pgDir: string;
+  credentials: LocalCredentials;
   binDir: string;
   process: ManagedProcess;
 }
 
+/** The private cluster's passwords (`<pgDir>/crypto-ingest-credentials.json`). */
+export interface LocalCredentials {
+  readonly owner: string;
+  readonly worker: string;
+}
+
+/** Where a private cluster keeps its passwords (inside its data dir: they live and die with it). */
+export const credentialsFile = (pgDir: string): string => path.join(pgDir, CREDENTIALS_FILE);
+const CREDENTIALS_FILE = 'crypto-ingest-credentials.json';
+
+const newCredentials = (): LocalCredentials => ({
+  owner: randomBytes(18).toString('base64url'),
+  worker: randomBytes(18).toString('base64url'),
+});
+
+function readCredentials(pgDir: string): LocalCredentials | undefined {
+  try {
+    const c = JSON.parse(fs.readFileSync(credentialsFile(pgDir), 'utf8')) as Partial<LocalCredentials>;
+    return typeof c.owner === 'string' && typeof c.worker === 'string'
+      ? { owner: c.owner, worker: c.worker }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCredentials(dir: string, c: LocalCredentials): void {
+  fs.writeFileSync(credentialsFile(dir), `${JSON.stringify(c)}\n`, { mode: 0o600 });
+}
+
+/** Password auth on 127.0.0.1 for every role; no unix socket is opened, so no `local` line. */
+const PG_HBA = `# written by crypto-ingest's local stack: TCP on 127.0.0.1 only, a password for every role
+host all all 127.0.0.1/32 scram-sha-256
+`;
+
 /** Connect once as crypto_ingest to `database` (throws while the server is not ready). */
-async function withClient<T>(port: number, database: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+async function withClient<T>(
+  port: number,
+  database: string,
+  password: string | undefined,
+  fn: (c: pg.Client) => Promise<T>,
+): Promise<T> {
   const client = new pg.Client({
     host: '127.0.0.1',
     port,
     user: LOCAL_PG_USER,
+    ...(password !== undefined ? { password } : {}),
     database,
     connectionTimeoutMillis: 2_000,
   });
@@ -256,6 +304,9 @@ export async function startLocalPostgres(opts: LocalPostgresOptions): Promise<Lo
   await stopStalePostmaster(pgDir, log);
 
   const versionFile = path.join(pgDir, 'PG_VERSION');
+  let credentials = readCredentials(pgDir);
+  /** A cluster of an older version (trust auth, no credentials file): switched to passwords below. */
+  let trusted = false;
   if (fs.existsSync(versionFile)) {
     const have = fs.readFileSync(versionFile, 'utf8').trim();
     if (have !== major)
@@ -273,13 +324,45 @@ export async function startLocalPostgres(opts: LocalPostgresOptions): Promise<Lo
     fs.mkdirSync(tmpDir, { mode: 0o700 });
     if (user) fs.chownSync(tmpDir, user.uid, user.gid);
     log(`[postgres] initdb ${pgDir} (PostgreSQL ${major}, ${binDir})`);
-    await runLogged(
-      path.join(binDir, 'initdb'),
-      ['-D', tmpDir, '--auth=trust', '-U', LOCAL_PG_USER, '--encoding=UTF8', '--locale=C', '--no-instructions'],
-      { user, logFile, what: `initdb ${pgDir}`, component: 'postgres' },
-    );
+    credentials = newCredentials();
+    const pwFile = path.join(tmpDir, 'initdb.pw');
+    fs.writeFileSync(pwFile, `${credentials.owner}\n`, { mode: 0o600 });
+    const initdbDir = path.join(tmpDir, 'data');
+    fs.mkdirSync(initdbDir, { mode: 0o700 });
+    if (user) {
+      fs.chownSync(pwFile, user.uid, user.gid);
+      fs.chownSync(initdbDir, user.uid, user.gid);
+    }
+    try {
+      await runLogged(
+        path.join(binDir, 'initdb'),
+        [
+          '-D',
+          initdbDir,
+          '--auth=scram-sha-256',
+          `--pwfile=${pwFile}`,
+          '-U',
+          LOCAL_PG_USER,
+          '--encoding=UTF8',
+          '--locale=C',
+          '--no-instructions',
+        ],
+        { user, logFile, what: `initdb ${pgDir}`, component: 'postgres' },
+      );
+    } finally {
+      fs.rmSync(pwFile, { force: true });
+    }
+    fs.writeFileSync(path.join(initdbDir, 'pg_hba.conf'), PG_HBA);
+    writeCredentials(initdbDir, credentials);
+    if (user) fs.chownSync(path.join(initdbDir, 'pg_hba.conf'), user.uid, user.gid);
     fs.rmSync(pgDir, { recursive: true, force: true });
-    fs.renameSync(tmpDir, pgDir);
+    fs.renameSync(initdbDir, pgDir);
+    fs.rmSync(tmpDir, { recursive: true, force: true });
+  }
+  if (credentials === undefined) {
+    // made by an older version: trust auth until it has passwords (set once it is up)
+    trusted = true;
+    credentials = newCredentials();
   }
   if (user) {
     // a dir made by an earlier non-root run, or restored by hand: postgres must own it
@@ -313,12 +396,23 @@ export async function startLocalPostgres(opts: LocalPostgresOptions): Promise<Lo
     stopSignal: 'SIGINT',
     stopTimeoutMs: 30_000,
   });
-  await proc.waitUntilReady(() => withClient(opts.port, 'postgres', async () => true), {
+  const ownerPassword = trusted ? undefined : credentials.owner;
+  await proc.waitUntilReady(() => withClient(opts.port, 'postgres', ownerPassword, async () => true), {
     timeoutMs: opts.readyTimeoutMs ?? 60_000,
     intervalMs: 200,
   });
   try {
-    await withClient(opts.port, 'postgres', async (c) => {
+    await withClient(opts.port, 'postgres', ownerPassword, async (c) => {
+      if (trusted) {
+        // an older cluster: the owner gets its password, then passwords are required from now on
+        await c.query(`ALTER ROLE ${LOCAL_PG_USER} PASSWORD '${credentials.owner}'`);
+        writeCredentials(pgDir, credentials!);
+        const hba = path.join(pgDir, 'pg_hba.conf');
+        fs.writeFileSync(hba, PG_HBA);
+        if (user) fs.chownSync(hba, user.uid, user.gid);
+        await c.query('SELECT pg_reload_conf()');
+        log(`[postgres] ${pgDir}: trust auth replaced by passwords (${credentialsFile(pgDir)})`);
+      }
       const r = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [LOCAL_PG_DATABASE]);
       if (r.rowCount === 0) {
         log(`[postgres] CREATE DATABASE ${LOCAL_PG_DATABASE}`);
@@ -332,9 +426,10 @@ export async function startLocalPostgres(opts: LocalPostgresOptions): Promise<Lo
     );
   }
   return {
-    databaseUrl: `postgres://${LOCAL_PG_USER}@127.0.0.1:${opts.port}/${LOCAL_PG_DATABASE}`,
+    databaseUrl: `postgres://${LOCAL_PG_USER}:${credentials.owner}@127.0.0.1:${opts.port}/${LOCAL_PG_DATABASE}`,
     port: opts.port,
     pgDir,
+    credentials,
     binDir,
     process: proc,
   };
@@ -344,26 +439,31 @@ export async function startLocalPostgres(opts: LocalPostgresOptions): Promise<Lo
 export const WORKER_ROLE = 'crypto_ingest_worker';
 
 /**
- * Create (once) the workers' login role on our private cluster, as a member of
- * `crypto_ingest_writer` (created and granted by sql/0009), and return the workers' URL. It has a
- * password (the cluster still trusts local TCP connections, so it is not checked here).
+ * Create the workers' login role on our private cluster (once), as a member of
+ * `crypto_ingest_writer` (created and granted by sql/0009), give it its password (every time: the
+ * credentials file is the truth), and return the workers' URL.
  */
-export async function ensureWorkerRole(ownerUrl: string, log: (line: string) => void): Promise<string> {
+export async function ensureWorkerRole(
+  ownerUrl: string,
+  password: string,
+  log: (line: string) => void,
+): Promise<string> {
   const client = new pg.Client({ connectionString: ownerUrl });
   await client.connect();
   try {
     const exists = await client.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [WORKER_ROLE]);
     if (exists.rowCount === 0) {
       await client.query(
-        `CREATE ROLE ${WORKER_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '${WORKER_ROLE}' IN ROLE crypto_ingest_writer`,
+        `CREATE ROLE ${WORKER_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE IN ROLE crypto_ingest_writer`,
       );
       log(`[postgres] created the workers' role ${WORKER_ROLE} (rows only, no DDL)`);
     }
+    await client.query(`ALTER ROLE ${WORKER_ROLE} PASSWORD '${password}'`);
   } finally {
     await client.end();
   }
   const u = new URL(ownerUrl);
   u.username = WORKER_ROLE;
-  u.password = WORKER_ROLE;
+  u.password = password;
   return u.toString();
 }

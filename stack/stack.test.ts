@@ -17,7 +17,7 @@ import pg from 'pg';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PortInUseError, assertPortFree, freePort } from './ports';
-import { startLocalPostgres } from './postgres-local';
+import { credentialsFile, startLocalPostgres, type LocalCredentials } from './postgres-local';
 import {
   ComponentStartError,
   REPO_ROOT,
@@ -168,7 +168,21 @@ describe('local PostgreSQL', () => {
       let backends: number[] = [];
       try {
         const local = await startLocalPostgres({ supervisor: sup, port });
-        expect(local.databaseUrl).toBe(`postgres://crypto_ingest@127.0.0.1:${port}/crypto_ingest`);
+        // a password, made at initdb and kept in the cluster's dir, readable by root only
+        const creds = JSON.parse(fs.readFileSync(credentialsFile(pgDir), 'utf8')) as LocalCredentials;
+        expect(creds.owner).toMatch(/^[\w-]{20,}$/);
+        expect(fs.statSync(credentialsFile(pgDir)).mode & 0o077).toBe(0);
+        expect(local.databaseUrl).toBe(`postgres://crypto_ingest:${creds.owner}@127.0.0.1:${port}/crypto_ingest`);
+        // and it is checked: no password, or a wrong one, is refused
+        for (const bad of [
+          `postgres://crypto_ingest@127.0.0.1:${port}/crypto_ingest`,
+          `postgres://crypto_ingest:x@127.0.0.1:${port}/crypto_ingest`,
+        ]) {
+          const c = new pg.Client({ connectionString: bad });
+          c.on('error', () => undefined);
+          await expect(c.connect()).rejects.toThrow(/password/);
+          await c.end().catch(() => undefined);
+        }
         const initdbRan = lines.slice(before).some((l) => l.includes('initdb'));
         expect(initdbRan).toBe(round === 1);
         const client = new pg.Client({ connectionString: local.databaseUrl });
@@ -193,6 +207,36 @@ describe('local PostgreSQL', () => {
       expect(backends.filter(isAlive)).toEqual([]);
       expect(fs.existsSync(path.join(pgDir, 'postmaster.pid'))).toBe(false);
       expect(fs.existsSync(path.join(dataDir, 'run', 'postgres.pid'))).toBe(false);
+    }
+  }, 120_000);
+
+  it('a cluster an older version made with trust auth gets passwords at its next start', async () => {
+    const dataDir = tempDir('pg-trust');
+    const port = await freePort();
+    const pgDir = path.join(dataDir, 'pg');
+    const first = new Supervisor({ dataDir, log });
+    try {
+      await startLocalPostgres({ supervisor: first, port });
+    } finally {
+      await first.stopAll();
+    }
+    // what an older version left: trust for every TCP connection, no credentials file
+    fs.writeFileSync(path.join(pgDir, 'pg_hba.conf'), 'host all all 127.0.0.1/32 trust\n');
+    fs.rmSync(credentialsFile(pgDir));
+    const sup = new Supervisor({ dataDir, log });
+    try {
+      const local = await startLocalPostgres({ supervisor: sup, port });
+      const creds = JSON.parse(fs.readFileSync(credentialsFile(pgDir), 'utf8')) as LocalCredentials;
+      expect(local.credentials).toEqual(creds);
+      const ok = new pg.Client({ connectionString: local.databaseUrl });
+      await ok.connect();
+      await ok.end();
+      const trust = new pg.Client({ connectionString: `postgres://crypto_ingest@127.0.0.1:${port}/crypto_ingest` });
+      trust.on('error', () => undefined);
+      await expect(trust.connect()).rejects.toThrow(/password/);
+      await trust.end().catch(() => undefined);
+    } finally {
+      await sup.stopAll();
     }
   }, 120_000);
 });

@@ -22,10 +22,11 @@ let workerUrl: string;
 
 beforeAll(async () => {
   env = await openTestEnv('least-privilege', { ownDatabase: true });
-  await env.pool.query(`CREATE ROLE ${role} LOGIN IN ROLE crypto_ingest_writer`);
+  const password = randomUUID();
+  await env.pool.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}' IN ROLE crypto_ingest_writer`);
   const u = new URL(env.workerEnv.DATABASE_URL!);
   u.username = role;
-  u.password = '';
+  u.password = password;
   workerUrl = u.toString();
   workerPool = createPool(workerUrl, { max: 2 });
 });

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { startSimulator, type RunningSimulator } from '../../../simulator/server';
 import { SimulatorControl } from '../../../simulator/control-client';
 import {
+  MALFORMED_IN_A_ROW,
   MalformedResponseError,
   RateLimitedError,
   ResponseSchemaError,
@@ -246,10 +247,12 @@ describe('min-api histo-ohlcv over HTTP', () => {
     expect((err as Error).message).toContain('timed out after 300 ms');
   });
 
-  it('a reset connection is SourceUnavailableError; a malformed body is MalformedResponseError', async () => {
+  it('a reset connection is SourceUnavailableError; a malformed body is asked again, and MalformedResponseError when it stays', async () => {
     await control.addFault({ kind: 'reset', source: 'min-api', count: 1 });
     await expect(histoOhlcv.fetchPage(ctx(), hours)).rejects.toBeInstanceOf(SourceUnavailableError);
     await control.addFault({ kind: 'malformed', source: 'min-api', count: 1 });
+    await expect(histoOhlcv.fetchPage(ctx(), hours)).resolves.toBeDefined();
+    await control.addFault({ kind: 'malformed', source: 'min-api', count: MALFORMED_IN_A_ROW });
     await expect(histoOhlcv.fetchPage(ctx(), hours)).rejects.toBeInstanceOf(MalformedResponseError);
   });
 
