@@ -602,7 +602,11 @@ async function main(): Promise<number> {
       lastDoneAsOf = lastTick!.asOf;
       await startRepair(lastDoneAsOf);
     }
-    for (const t of ticks) if (!t.started) t.started = true; // their time is past: skipped, as a schedule would
+    // their time is past (a tick ran long, e.g. through a pause): skipped, as a schedule with overlap SKIP would
+    for (const t of ticks.filter((x) => !x.started)) {
+      t.started = true;
+      skippedTicks++;
+    }
 
     // 3. drain: transient faults and the pacing off (bad rows stay: a refetch must see the same bad row), workers back
     const hits: Record<string, number> = {};
