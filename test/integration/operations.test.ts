@@ -295,6 +295,15 @@ describe('the tracked universe and incremental sync', () => {
 describe('coverage: holes reported and repaired, empty periods certified', () => {
   const s = spot('okex', NEW_INSTRUMENT, '1h');
 
+  /** Where the series' coverage starts (its `backfill_from`). */
+  async function coverageStart(): Promise<number> {
+    const r = await env.pool.query<{ f: number }>(
+      `SELECT extract(epoch FROM backfill_from)::float8 AS f FROM tracked_series WHERE instrument = $1 AND interval = '1h'`,
+      [NEW_INSTRUMENT],
+    );
+    return r.rows[0]!.f;
+  }
+
   async function repair(input: Record<string, unknown>): Promise<RepairCoverageProgress> {
     return env.client.workflow.execute('repairCoverage', {
       taskQueue: env.taskQueue,
@@ -304,12 +313,7 @@ describe('coverage: holes reported and repaired, empty periods certified', () =>
   }
 
   it('holes punched into the fact table are reported by the gap report and closed by the repair workflow', async () => {
-    const start = (
-      await env.pool.query(
-        `SELECT extract(epoch FROM backfill_from)::float8 AS f FROM tracked_series WHERE instrument = $1 AND interval = '1h'`,
-        [NEW_INSTRUMENT],
-      )
-    ).rows[0].f as number;
+    const start = await coverageStart();
     const day2 = start + 86_400;
     // Punch: two scattered hours and the whole second day.
     await env.pool.query(
@@ -346,12 +350,7 @@ describe('coverage: holes reported and repaired, empty periods certified', () =>
   it('an audit as of a past instant counts only the periods closed by then, on its last day too', async () => {
     // Regression (chaos): the audit's count came from the report as of now, so the rest of the
     // as-of day (not yet due) counted as missing, and a repair as of then never reached 0.
-    const start = (
-      await env.pool.query(
-        `SELECT extract(epoch FROM backfill_from)::float8 AS f FROM tracked_series WHERE instrument = $1 AND interval = '1h'`,
-        [NEW_INSTRUMENT],
-      )
-    ).rows[0].f as number;
+    const start = await coverageStart();
     const asOf = start + 86_400 + 10 * 3600 + 1800; // day 2, 10:30
     await env.pool.query(
       `DELETE FROM spot_ohlcv WHERE market = 'okex' AND instrument = $1 AND interval = '1h'
@@ -365,12 +364,7 @@ describe('coverage: holes reported and repaired, empty periods certified', () =>
   });
 
   it('periods the API confirms empty (before the listing) are certified, not holes', async () => {
-    const start = (
-      await env.pool.query(
-        `SELECT extract(epoch FROM backfill_from)::float8 AS f FROM tracked_series WHERE instrument = $1 AND interval = '1h'`,
-        [NEW_INSTRUMENT],
-      )
-    ).rows[0].f as number;
+    const start = await coverageStart();
     // Someone widens the series' coverage to a day before its listing.
     await env.pool.query(
       `UPDATE tracked_series SET backfill_from = to_timestamp($2) WHERE instrument = $1 AND interval = '1h'`,
