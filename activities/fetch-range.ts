@@ -7,6 +7,7 @@ import { activityInfo, Context, heartbeat } from '@temporalio/activity';
 import { canonicalTime } from '../workflows/contracts/ids';
 import { INTERVAL_SECONDS, type SeriesKey } from '../workflows/contracts/series';
 import { InvalidInputError } from './errors';
+import { recordPage } from './metrics';
 import { pauseFor, type SourcePause } from './rate-gate';
 import type { SourceRuntime } from './runtime';
 import type { DatasetSpec, Page } from './sources/types';
@@ -76,13 +77,17 @@ export async function fetchRange(
         heartbeat({ cursor: canonicalTime(cursor), pages: pages.length });
         let page: Page;
         try {
-          page = await dataset.fetchPage({ config: source.config, signal, gate: source.gate }, req);
+          page = await dataset.fetchPage(
+            { source: source.definition.id, config: source.config, signal, gate: source.gate },
+            req,
+          );
         } catch (err) {
           paused = await pauseFor(err, source.gate, series.source);
           if (paused) break;
           throw err;
         }
         pages.push({ page, from: req.from, to: req.to });
+        recordPage(source.definition.id, dataset.id);
         // "Not trading yet": nothing exists before `firstAvailable`; jump there.
         cursor =
           page.firstAvailable !== undefined

@@ -13,6 +13,7 @@ import type { ReferencePage } from './sources/types';
 import { requireStaging } from './db/reference-store';
 import { InvalidInputError } from './errors';
 import { lineageNow } from './fetch-range';
+import { recordPage } from './metrics';
 import { pauseFor, type SourcePause } from './rate-gate';
 import { resolveSource, type ActivityDeps } from './runtime';
 import type { RefreshReferenceInput } from '../workflows/contracts/reference';
@@ -87,7 +88,12 @@ export function createFetchReferenceSnapshot(deps: ActivityDeps) {
       heartbeat({ pages });
       let page: ReferencePage;
       try {
-        page = await spec.fetchPage({ config: source.config, signal, gate: source.gate }, parsed.data, token);
+        page = await spec.fetchPage(
+          { source: source.definition.id, config: source.config, signal, gate: source.gate },
+          parsed.data,
+          token,
+        );
+        recordPage(source.definition.id, spec.id);
       } catch (err) {
         const paused = await pauseFor(err, source.gate, input.source);
         if (paused) {

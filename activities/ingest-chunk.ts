@@ -10,6 +10,7 @@ import { INTERVAL_SECONDS } from '../workflows/contracts/series';
 import { canonicalTime } from '../workflows/contracts/ids';
 import { InvalidInputError } from './errors';
 import { fetchRange, finalBeforeOf, lineageNow, toSeconds, withHeartbeats } from './fetch-range';
+import { recordWrite } from './metrics';
 import { resolveDataset, type ActivityDeps } from './runtime';
 
 export interface IngestChunkInput {
@@ -95,6 +96,7 @@ export function createIngestChunk(deps: ActivityDeps) {
           signal: Context.current().cancellationSignal,
         }),
     );
+    recordWrite(input.series.source, dataset.id, written);
     return {
       nextCursor: canonicalTime(cursor),
       done: cursor >= end,

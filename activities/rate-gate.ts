@@ -14,6 +14,7 @@ import { RATE_WINDOW_SECONDS, RATE_WINDOWS, type RateLimits, type RateWindow } f
 import { canonicalTime } from '../workflows/contracts/ids';
 import { PgPauseStore, type PauseStore } from './db/pause-store';
 import { classifyDatabaseError, RateLimitedError } from './errors';
+import { recordPause } from './metrics';
 
 export interface RateGate {
   /**
@@ -214,6 +215,7 @@ export class PgRateGate implements RateGate {
       ),
     );
     await this.#pauses.pause(this.#source, applied, reason, setBy);
+    recordPause(this.#source, setBy);
     return applied;
   }
 

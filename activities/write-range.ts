@@ -6,6 +6,7 @@ import { Context } from '@temporalio/activity';
 import { seriesPath } from '../workflows/contracts/ids';
 import type { SeriesKey } from '../workflows/contracts/series';
 import { finalBeforeOf, lineageNow, type FetchedRange } from './fetch-range';
+import { recordWrite } from './metrics';
 import type { ActivityDeps } from './runtime';
 import type { DatasetSpec } from './sources/types';
 
@@ -35,5 +36,6 @@ export async function writeRange(
     checkpoint: false,
     signal: Context.current().cancellationSignal,
   });
+  recordWrite(s.source, dataset.id, written);
   return { ...written, finalBefore };
 }

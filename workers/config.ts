@@ -64,6 +64,15 @@ const workerEnvSchema = z.object({
   /** A prebuilt workflow bundle (`npm run build:bundle`); otherwise bundled at boot. */
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  /** Serve Prometheus metrics (`GET /metrics`) on this port; 0 or unset: no metrics server. */
+  INGEST_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(0),
+  /**
+   * Interface of the metrics server. All interfaces by default: it only listens when a port is set
+   * (the opt-in), a scraper in another container must reach it, and it serves nothing secret.
+   */
+  INGEST_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+  /** The Temporal SDK's own exporter (127.0.0.1 only, merged into /metrics); unset: a free port. */
+  INGEST_SDK_METRICS_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
 });
 
 export interface WorkerConfig {
@@ -80,6 +89,8 @@ export interface WorkerConfig {
   readonly rateGuardMs: number;
   readonly workflowBundlePath: string | undefined;
   readonly logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** The Prometheus endpoint (`workers/metrics-server.ts`), or undefined when off. */
+  readonly metrics: { readonly host: string; readonly port: number; readonly sdkPort: number | undefined } | undefined;
   readonly temporal: { readonly connection: NativeConnectionOptions; readonly namespace: string };
   /** Enabled sources with their parsed (secret-safe) config. */
   readonly sources: ReadonlyArray<{ readonly definition: SourceDefinition<unknown>; readonly config: unknown }>;
@@ -145,6 +156,10 @@ export function loadConfig(rawEnv: Env = process.env): WorkerConfig {
     rateGuardMs: w.INGEST_RATE_GUARD_MS,
     workflowBundlePath: w.WORKFLOW_BUNDLE_PATH,
     logLevel: w.LOG_LEVEL,
+    metrics:
+      w.INGEST_METRICS_PORT > 0
+        ? { host: w.INGEST_METRICS_HOST, port: w.INGEST_METRICS_PORT, sdkPort: w.INGEST_SDK_METRICS_PORT }
+        : undefined,
     temporal,
     sources,
   };
@@ -162,5 +177,6 @@ export function describeConfig(c: WorkerConfig): string {
     activities: c.runActivities,
     maxConcurrentActivities: c.maxConcurrentActivities,
     sources: Object.fromEntries(c.sources.map((s) => [s.definition.id, s.config])),
+    metrics: c.metrics ? `${c.metrics.host}:${c.metrics.port}` : 'off',
   });
 }

@@ -1,7 +1,8 @@
 /**
  * Worker entrypoint: `npm run worker`. Loads config (every problem at once), applies migrations,
  * then polls the workflow task queue and one activity task queue per enabled source until
- * SIGINT/SIGTERM, when it drains in-flight tasks and closes the pool.
+ * SIGINT/SIGTERM, when it drains in-flight tasks and closes the pool. With `INGEST_METRICS_PORT` it
+ * serves Prometheus metrics (`workers/metrics-server.ts`) until it stops.
  */
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,7 @@ import { ConfigError } from '../activities/errors';
 import type { SourceRuntime } from '../activities/runtime';
 import { sourceTaskQueue } from '../workflows/contracts/task-queues';
 import { describeConfig, loadConfig, type WorkerConfig } from './config';
+import { freePort, startMetricsServer, type MetricsServer } from './metrics-server';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -93,7 +95,14 @@ async function run(): Promise<void> {
     }
     throw err;
   }
-  Runtime.install({ logger: new DefaultLogger(config.logLevel) });
+  // The SDK's own metrics: Core serves them on a private port; our /metrics appends them.
+  const sdkMetricsPort = config.metrics ? (config.metrics.sdkPort ?? (await freePort('127.0.0.1'))) : undefined;
+  Runtime.install({
+    logger: new DefaultLogger(config.logLevel),
+    ...(sdkMetricsPort !== undefined
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkMetricsPort}` } } } }
+      : {}),
+  });
   console.log(`crypto-ingest worker: config ${describeConfig(config)}`);
 
   const pool = createPool(config.databaseUrl, {
@@ -114,11 +123,33 @@ async function run(): Promise<void> {
     process.exit(1);
   }
   const workers = await createWorkers(config, connection, pool);
+  let metrics: MetricsServer | undefined;
+  if (config.metrics) {
+    try {
+      metrics = await startMetricsServer({
+        host: config.metrics.host,
+        port: config.metrics.port,
+        databaseUrl: config.databaseUrl,
+        sdkMetricsUrl: `http://127.0.0.1:${sdkMetricsPort}/metrics`,
+        budgets: config.sources.map((s) => s.definition.budget(s.config)),
+        served: config.sources.map((s) => ({ source: s.definition.id, datasets: Object.keys(s.definition.datasets) })),
+      });
+    } catch (err) {
+      console.error(
+        `crypto-ingest worker: cannot serve metrics on ${config.metrics.host}:${config.metrics.port}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+      await connection.close();
+      await pool.end();
+      process.exit(1);
+    }
+    console.log(`crypto-ingest worker: metrics on http://${config.metrics.host}:${metrics.port}/metrics`);
+  }
   const queues = workers.map((w) => w.options.taskQueue).join(', ');
   console.log(`crypto-ingest worker: worker running (pid ${process.pid}) on task queues ${queues}`);
   try {
     await Promise.all(workers.map((w) => w.run()));
   } finally {
+    await metrics?.close();
     await connection.close();
     await pool.end();
     console.log('crypto-ingest worker: stopped');

@@ -5,9 +5,10 @@
  */
 import type { z } from 'zod';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MALFORMED_IN_A_ROW, MalformedResponseError, ResponseSchemaError } from '../errors';
+import { MALFORMED_IN_A_ROW, MalformedResponseError, RateLimitedError, ResponseSchemaError } from '../errors';
 import { exhaustedWindows, httpGet, type HttpResponse } from '../http';
 import { warn } from '../log';
+import { recordRequest } from '../metrics';
 import type { HttpSourceConfig } from './http-config';
 import type { FetchContext } from './types';
 
@@ -42,13 +43,21 @@ export async function getJson<T>(
 
   const ask = async (): Promise<{ res: HttpResponse; checked: T }> => {
     await ctx.gate.acquire(ctx.signal);
-    const res = await httpGet(url, {
-      headers,
-      timeoutMs: ctx.config.timeoutMs,
-      signal: ctx.signal,
-      ...(ctx.config.maxBodyBytes !== undefined ? { maxBodyBytes: ctx.config.maxBodyBytes } : {}),
-    });
-    return { res, checked: check(res, { keyed: ctx.config.apiKey !== undefined }) };
+    try {
+      const res = await httpGet(url, {
+        headers,
+        timeoutMs: ctx.config.timeoutMs,
+        signal: ctx.signal,
+        ...(ctx.config.maxBodyBytes !== undefined ? { maxBodyBytes: ctx.config.maxBodyBytes } : {}),
+      });
+      const checked = check(res, { keyed: ctx.config.apiKey !== undefined });
+      recordRequest(ctx.source, 'ok');
+      return { res, checked };
+    } catch (err) {
+      // A request cut short by cancellation (shutdown) is no answer of the API's: not counted.
+      if (!ctx.signal.aborted) recordRequest(ctx.source, err instanceof RateLimitedError ? 'rate_limited' : 'error');
+      throw err;
+    }
   };
   const { res, checked } = await askUntilTheApiAnswers(ask, ctx.signal);
   // The API says a window is used up (other clients on the key, clock skew): pause the source

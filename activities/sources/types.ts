@@ -65,6 +65,8 @@ export interface Page {
 
 /** Per-call context handed to a source by the generic activity code. */
 export interface FetchContext<C> {
+  /** The source's id (metric labels: `crypto_ingest_requests_total`); set by the generic activity code. */
+  readonly source?: string;
   readonly config: C;
   /** Aborted when the activity is cancelled (or the worker shuts down). */
   readonly signal: AbortSignal;
