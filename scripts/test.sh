@@ -9,6 +9,7 @@ step "typecheck";        npx tsc --noEmit -p tsconfig.json
 step "lint";             npx eslint --max-warnings 0 .
 step "workflow bundle";  node --import tsx workers/build-workflow-bundle.ts --check
 step "temporal cli";     bash scripts/install-temporal-cli.sh >/dev/null
+step "compose";          bash scripts/install-compose.sh >/dev/null
 step "unit tests";       npx vitest run --project unit
 step "integration tests"; npx vitest run --project integration
 step "chaos (seed 3, 1 min)"; node --import tsx test/chaos/chaos.ts --seed 3 --minutes 1
