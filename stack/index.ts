@@ -15,7 +15,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { assertPortFree, freePort } from './ports';
-import { ensureWorkerRole, startLocalPostgres, stopStalePostmaster, type LocalCredentials } from './postgres-local';
+import {
+  clusterPassword,
+  ensureWorkerRole,
+  startLocalPostgres,
+  stopStalePostmaster,
+  type LocalCredentials,
+  type LocalPostgres,
+} from './postgres-local';
+import { startTemporalCluster } from './temporal-cluster';
 import {
   REPO_ROOT,
   StackError,
@@ -48,6 +56,12 @@ export interface StackOptions {
     dbFile?: string | null;
     /** Default 'default'. */
     namespace?: string;
+    /**
+     * 'dev' (default): the Temporal CLI's dev server (SQLite). 'cluster': a real Temporal server on
+     * the private PostgreSQL (schema by Temporal's own SQL tool) and the UI server, built from their
+     * Go modules (`stack/temporal-cluster.ts`); needs the private PostgreSQL (no `databaseUrl`).
+     */
+    mode?: 'dev' | 'cluster';
   };
   postgres?: {
     /** Use this database: start nothing. */
@@ -170,15 +184,33 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       opts.temporal?.dbFile === undefined
         ? path.join(dataDir, 'temporal.db')
         : opts.temporal.dbFile && path.resolve(opts.temporal.dbFile);
+    const cluster = opts.temporal?.mode === 'cluster';
+    if (cluster && (externalDb || temporalExternal))
+      throw new StackError(
+        'the cluster profile runs Temporal on the private PostgreSQL: unset DATABASE_URL and the Temporal address',
+      );
+    const pgStart = externalDb
+      ? Promise.resolve({ databaseUrl: externalDb })
+      : startLocalPostgres({ supervisor: sup, port: pgPort, log });
     const [pgRes, temporalRes, simRes] = await Promise.allSettled([
-      externalDb
-        ? Promise.resolve({ databaseUrl: externalDb })
-        : startLocalPostgres({ supervisor: sup, port: pgPort, log }),
+      pgStart,
       temporalExternal
         ? loadSearchAttributeRegistrations()
             .then((attrs) => ensureSearchAttributesViaClient(temporalExternal, namespace, attrs, log))
             .then(() => ({ address: temporalExternal, uiUrl: undefined as string | undefined }))
-        : startTemporalDev({ supervisor: sup, port: temporalPort, uiPort, dbFile, namespace, log }),
+        : cluster
+          ? pgStart.then((local) => {
+              const { pgDir, databaseUrl } = local as LocalPostgres;
+              return startTemporalCluster({
+                supervisor: sup,
+                port: temporalPort,
+                uiPort,
+                postgres: { port: pgPort, ownerUrl: databaseUrl, temporalPassword: clusterPassword(pgDir, 'temporal') },
+                namespace,
+                log,
+              });
+            })
+          : startTemporalDev({ supervisor: sup, port: temporalPort, uiPort, dbFile, namespace, log }),
       opts.simulator === false ? Promise.resolve(undefined) : startSimulator(sup, simPort),
     ]);
     const failures = [pgRes, temporalRes, simRes].filter((r): r is PromiseRejectedResult => r.status === 'rejected');

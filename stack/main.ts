@@ -48,13 +48,23 @@ import {
 async function main(): Promise<number> {
   const { log, shuttingDown } = consoleStackLog();
   watchSignals(shuttingDown);
-  const settings = stackSettings(process.env);
+  const settings = stackSettings(process.env, process.argv.slice(2));
   const stack = await startStack({
     ...(settings.dataDir ? { dataDir: settings.dataDir } : {}),
-    temporal: { port: settings.temporalPort, uiPort: settings.uiPort },
+    temporal: {
+      port: settings.temporalPort,
+      uiPort: settings.uiPort,
+      ...(settings.cluster ? { mode: 'cluster' as const } : {}),
+    },
     postgres: process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : { port: settings.pgPort },
     simulator: { port: settings.simPort },
-    workers: [{ name: '1', env: {} }],
+    // the cluster profile: a real Temporal server and two workers sharing its task queues
+    workers: settings.cluster
+      ? [
+          { name: '1', env: {} },
+          { name: '2', env: {} },
+        ]
+      : [{ name: '1', env: {} }],
     log,
     signals: 'caller-when-ready',
   });
@@ -69,9 +79,14 @@ async function main(): Promise<number> {
 /**
  * Where `npm start` runs: `STACK_DATA_DIR` (default `.data`), `TEMPORAL_PORT` (7233),
  * `TEMPORAL_UI_PORT` (8233), `PG_PORT` (54329), `SIM_PORT` (8299); a port of 0 is any free port.
- * Unset or empty: the default. Every problem at once as a ConfigError.
+ * Unset or empty: the default. `--cluster` (`npm start -- --cluster`): the native cluster profile.
+ * Every problem at once as a ConfigError.
  */
-function stackSettings(env: NodeJS.ProcessEnv): {
+function stackSettings(
+  env: NodeJS.ProcessEnv,
+  args: readonly string[] = [],
+): {
+  cluster: boolean;
   dataDir?: string;
   temporalPort: number;
   uiPort: number;
@@ -87,7 +102,10 @@ function stackSettings(env: NodeJS.ProcessEnv): {
     problems.push(`${name} must be a port number (0-65535; 0 = any free port), got ${JSON.stringify(raw)}`);
     return fallback;
   };
+  for (const a of args)
+    if (a !== '--cluster') problems.push(`unknown argument ${JSON.stringify(a)} (npm start takes only --cluster)`);
   const settings = {
+    cluster: args.includes('--cluster'),
     ...(env.STACK_DATA_DIR?.trim() ? { dataDir: path.resolve(env.STACK_DATA_DIR.trim()) } : {}),
     temporalPort: port('TEMPORAL_PORT', 7233),
     uiPort: port('TEMPORAL_UI_PORT', 8233),

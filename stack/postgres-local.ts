@@ -258,6 +258,20 @@ function writeCredentials(dir: string, c: LocalCredentials): void {
   fs.writeFileSync(credentialsFile(dir), `${JSON.stringify(c)}\n`, { mode: 0o600 });
 }
 
+/**
+ * A further role's password kept with the cluster's (e.g. Temporal's in the cluster profile): read
+ * from the credentials file, or made and added to it once.
+ */
+export function clusterPassword(pgDir: string, name: string): string {
+  const file = credentialsFile(pgDir);
+  const all = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const have = all[name];
+  if (typeof have === 'string') return have;
+  const made = randomBytes(18).toString('base64url');
+  fs.writeFileSync(file, `${JSON.stringify({ ...all, [name]: made })}\n`, { mode: 0o600 });
+  return made;
+}
+
 /** Password auth on 127.0.0.1 for every role; no unix socket is opened, so no `local` line. */
 const PG_HBA = `# written by crypto-ingest's local stack: TCP on 127.0.0.1 only, a password for every role
 host all all 127.0.0.1/32 scram-sha-256

@@ -18,6 +18,7 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PortInUseError, assertPortFree, freePort } from './ports';
 import { credentialsFile, startLocalPostgres, type LocalCredentials } from './postgres-local';
+import { lowFreePort } from './temporal-cluster';
 import {
   ComponentStartError,
   REPO_ROOT,
@@ -717,4 +718,17 @@ describe('npm start on a signal', () => {
     },
     200_000,
   );
+});
+
+describe('the cluster profile', () => {
+  it('picks membership ports at or below 32767 (SMALLINT in Temporal’s PostgreSQL schema) and never a taken one', async () => {
+    const taken = new Set<number>();
+    for (let k = 0; k < 8; k++) {
+      const p = await lowFreePort(taken);
+      expect(p).toBeGreaterThanOrEqual(20_000);
+      expect(p).toBeLessThanOrEqual(32_767);
+      expect(taken.has(p)).toBe(false);
+      taken.add(p);
+    }
+  });
 });
