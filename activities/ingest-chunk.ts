@@ -1,15 +1,17 @@
 /**
- * `ingestChunk`: fetch up to `maxPages` consecutive pages of one series starting at `cursor`,
- * then write them, their lineage and the new checkpoint in one transaction. Returns counts and
- * the next cursor, never rows. Safe to retry at any point: the merge only changes rows whose
+ * `ingestChunk`: fetch up to `maxPages` consecutive pages of one series starting at `cursor`, a few
+ * requests in flight, and write them in batches while the next are fetched, each batch with its
+ * lineage and checkpoint in one transaction (`page-pipeline.ts`). Returns counts and the next
+ * cursor, never rows. Safe to retry at any point: the merge only changes rows whose
  * values differ, and the checkpoint only moves forward.
  */
-import { Context } from '@temporalio/activity';
+import { Context, heartbeat } from '@temporalio/activity';
 import type { SeriesKey } from '../workflows/contracts/series';
 import { INTERVAL_SECONDS } from '../workflows/contracts/series';
 import { canonicalTime } from '../workflows/contracts/ids';
 import { InvalidInputError } from './errors';
-import { fetchRange, finalBeforeOf, lineageNow, toSeconds, withHeartbeats } from './fetch-range';
+import { finalBeforeOf, lineageNow, toSeconds, withHeartbeats } from './fetch-range';
+import { DEFAULT_PIPELINE, pipelineChunk } from './page-pipeline';
 import { recordWrite } from './metrics';
 import { resolveDataset, type ActivityDeps } from './runtime';
 
@@ -68,47 +70,72 @@ export function createIngestChunk(deps: ActivityDeps) {
     const end = toSeconds(input.end, 'end');
     const rangeFrom = toSeconds(input.rangeFrom, 'rangeFrom');
     const startedAt = new Date();
-    const fetched = await fetchRange(
-      source,
-      dataset,
-      input.series,
-      start,
-      end,
-      Math.max(1, Math.floor(input.maxPages)),
+    const totals = { ...EMPTY_COUNTS };
+    let runId: number | null = null;
+    let at = start;
+    let pageCount = 0;
+    heartbeat({ cursor: canonicalTime(start), pages: 0 });
+    // Pages are fetched a few at a time and written in batches while the next ones are fetched
+    // (`page-pipeline.ts`); each batch commits with its checkpoint.
+    const result = await withHeartbeats(
+      () => ({ cursor: canonicalTime(at), pages: pageCount }),
+      () =>
+        pipelineChunk({
+          source,
+          dataset,
+          series: input.series,
+          start,
+          end,
+          maxPages: Math.max(1, Math.floor(input.maxPages)),
+          settings: deps.pipeline ?? DEFAULT_PIPELINE,
+          signal: Context.current().cancellationSignal,
+          onProgress: (cursor, pages) => {
+            at = cursor;
+            pageCount = pages;
+            heartbeat({ cursor: canonicalTime(cursor), pages });
+          },
+          write: async (batch) => {
+            const written = await deps.store.writeChunk({
+              job: { jobId: input.jobId, series: input.series, from: rangeFrom, to: end },
+              dataset,
+              pages: batch.pages.map((p) => p.page),
+              windowFrom: batch.from,
+              nextCursor: batch.next,
+              finalBefore: finalBeforeOf(batch.pages, deps.now?.() ?? Date.now()),
+              lineage: lineageNow(startedAt),
+              signal: Context.current().cancellationSignal,
+            });
+            recordWrite(input.series.source, dataset.id, written);
+            runId = written.runId;
+            totals.pages += batch.pages.length;
+            totals.rowsReceived += written.received;
+            totals.rowsInserted += written.inserted;
+            totals.rowsUpdated += written.updated;
+            totals.rowsUnchanged += written.unchanged;
+            totals.rowsFiller += written.filler;
+            totals.rowsProvisional += written.provisional;
+            totals.rowsQuarantined += written.quarantined;
+          },
+        }),
     );
-    const { pages, cursor } = fetched;
-    const pause = fetched.paused;
-    if (pages.length === 0) {
+    const { cursor } = result;
+    const pause = result.paused;
+    if (result.pages === 0) {
       // Paused before the first request: nothing to write.
       return { ...EMPTY_COUNTS, nextCursor: canonicalTime(cursor), done: cursor >= end, runId: null, paused: pause };
     }
-    const written = await withHeartbeats(
-      () => ({ cursor: canonicalTime(cursor), pages: pages.length, writing: true }),
-      () =>
-        deps.store.writeChunk({
-          job: { jobId: input.jobId, series: input.series, from: rangeFrom, to: end },
-          dataset,
-          pages: pages.map((p) => p.page),
-          windowFrom: start,
-          nextCursor: cursor,
-          finalBefore: finalBeforeOf(pages, deps.now?.() ?? Date.now()),
-          lineage: lineageNow(startedAt),
-          signal: Context.current().cancellationSignal,
-        }),
-    );
-    recordWrite(input.series.source, dataset.id, written);
     return {
       nextCursor: canonicalTime(cursor),
       done: cursor >= end,
-      pages: pages.length,
-      rowsReceived: written.received,
-      rowsInserted: written.inserted,
-      rowsUpdated: written.updated,
-      rowsUnchanged: written.unchanged,
-      rowsFiller: written.filler,
-      rowsProvisional: written.provisional,
-      rowsQuarantined: written.quarantined,
-      runId: written.runId,
+      pages: totals.pages,
+      rowsReceived: totals.rowsReceived,
+      rowsInserted: totals.rowsInserted,
+      rowsUpdated: totals.rowsUpdated,
+      rowsUnchanged: totals.rowsUnchanged,
+      rowsFiller: totals.rowsFiller,
+      rowsProvisional: totals.rowsProvisional,
+      rowsQuarantined: totals.rowsQuarantined,
+      runId,
       ...(pause ? { paused: pause } : {}),
     };
   };

@@ -9,6 +9,7 @@ import type { CoverageStore } from './db/coverage-store';
 import type { UniverseStore } from './db/universe-store';
 import type { DatasetSpec, SourceDefinition } from './sources/types';
 import { InvalidInputError } from './errors';
+import type { PipelineSettings } from './page-pipeline';
 
 export interface SourceRuntime {
   readonly definition: SourceDefinition<unknown>;
@@ -24,6 +25,8 @@ export interface ActivityDeps {
   readonly sources: ReadonlyMap<string, SourceRuntime>;
   /** Unix milliseconds; injectable for tests. */
   readonly now?: () => number;
+  /** How a backfill chunk fetches and writes (`page-pipeline.ts`). @default DEFAULT_PIPELINE */
+  readonly pipeline?: PipelineSettings;
 }
 
 /** Look up an enabled source, or throw the non-retryable `InvalidInputError` listing the enabled ones. */

@@ -4,6 +4,7 @@
  * Temporal connection settings (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS,
  * profiles) are read by `@temporalio/envconfig`, as in Temporal's own samples.
  */
+import { DEFAULT_PIPELINE, type PipelineSettings } from '../activities/page-pipeline';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
@@ -38,6 +39,10 @@ const workerEnvSchema = z.object({
   /** Concurrent activity executions per source. */
   INGEST_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(256).default(4),
   INGEST_DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(8),
+  /** Requests of one backfill chunk in flight at once (each still through the rate budget). */
+  INGEST_FETCH_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(DEFAULT_PIPELINE.fetchConcurrency),
+  /** Pages per write transaction of a backfill chunk (written while the next pages are fetched). */
+  INGEST_WRITE_PAGES: z.coerce.number().int().min(1).max(100).default(DEFAULT_PIPELINE.writeEveryPages),
   /** Server-side limits on every worker session: a statement, a lock wait, an idle transaction. */
   INGEST_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(300_000),
   INGEST_DB_LOCK_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
@@ -82,6 +87,7 @@ export interface WorkerConfig {
   readonly runActivities: boolean;
   readonly maxConcurrentActivities: number;
   readonly dbPoolMax: number;
+  readonly pipeline: PipelineSettings;
   readonly dbTimeouts: { statementTimeoutMs: number; lockTimeoutMs: number; idleInTransactionTimeoutMs: number };
   readonly migrate: boolean;
   readonly maxInlineWaitMs: number;
@@ -145,6 +151,7 @@ export function loadConfig(rawEnv: Env = process.env): WorkerConfig {
     runActivities: w.INGEST_RUN_ACTIVITIES,
     maxConcurrentActivities: w.INGEST_MAX_CONCURRENT_ACTIVITIES,
     dbPoolMax: w.INGEST_DB_POOL_MAX,
+    pipeline: { fetchConcurrency: w.INGEST_FETCH_CONCURRENCY, writeEveryPages: w.INGEST_WRITE_PAGES },
     dbTimeouts: {
       statementTimeoutMs: w.INGEST_DB_STATEMENT_TIMEOUT_MS,
       lockTimeoutMs: w.INGEST_DB_LOCK_TIMEOUT_MS,

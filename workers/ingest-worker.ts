@@ -49,6 +49,7 @@ export async function createWorkers(
     universe: new PgUniverseStore(pool),
     coverage: new PgCoverageStore(pool),
     sources,
+    pipeline: config.pipeline,
   });
   const workers: Worker[] = [];
   if (config.runWorkflows) {
