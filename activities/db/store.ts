@@ -20,6 +20,7 @@ import { q, seriesWhere } from './sql';
 import type { ColumnSpec, DatasetSpec, Page } from '../sources/types';
 import type { SeriesKey } from '../../workflows/contracts/series';
 import { INTERVAL_SECONDS } from '../../workflows/contracts/series';
+import { seriesPath } from '../../workflows/contracts/ids';
 
 export interface CheckpointState {
   readonly nextTs: number;
@@ -135,6 +136,8 @@ interface DatasetSql {
    * (insert or update?) there: "cannot retrieve a system column in this context".
    */
   readonly countExisting: string;
+  /** Whether the series has any stored row in [$k+1, $k+2] (Unix seconds): none means a fresh range. */
+  readonly anyStored: string;
   /** The set-based merge; its row count is inserted + updated. */
   readonly merge: string;
 }
@@ -204,6 +207,8 @@ WHERE t.is_final AND ${isFinal}
   AND (${valueCols.map((c) => `t.${q(c)}`).join(', ')}) IS DISTINCT FROM (${ds.columns.map(fromStage).join(', ')})
 ORDER BY s.ts`,
     countExisting: `SELECT count(*)::int AS n FROM ${stageTable} s JOIN ${table} t ON ${keyMatch}`,
+    anyStored: `SELECT EXISTS (SELECT 1 FROM ${table} t WHERE ${seriesWhere(ds, 't', 1)}
+  AND t.ts >= to_timestamp($${k + 1}::float8) AND t.ts <= to_timestamp($${k + 2}::float8)) AS any`,
     merge: `INSERT INTO ${table} AS t (${[...keyCols, ...valueCols, 'is_final', 'ingest_run_id'].map(q).join(', ')})
 SELECT ${seriesParams.join(', ')}, to_timestamp(s.ts), ${ds.columns.map(fromStage).join(', ')}, ${isFinal}, $${k + 3}::bigint
 FROM ${stageTable} s
@@ -333,9 +338,10 @@ export class PgIngestStore implements IngestStore {
         const committed =
           input.checkpoint !== false && input.lineage.attempt > 1 ? await committedRun(client, input) : undefined;
         if (committed) return committed;
+        await lockSeries(client, input);
         const stats = await stage(client, input);
         const runId = await nextRunId(client);
-        const merged = await merge(client, input, runId);
+        const merged = await merge(client, input, runId, stats);
         const quarantined = await recordRun(client, input, runId, stats, merged);
         if (stats.min_ts !== null && stats.max_ts !== null) await advanceWatermarkAndCoverage(client, input, stats);
         if (input.checkpoint !== false) await advanceCheckpoint(client, input, runId, stats, merged);
@@ -447,6 +453,17 @@ async function stage(client: pg.PoolClient, input: WriteChunkInput): Promise<Sta
   return (await client.query<StageStats>(sql.stageStats, [stepOf(input), input.finalBefore])).rows[0]!;
 }
 
+/**
+ * One writer of a series at a time (a backfill and a sync tick, two repairs): a transaction-scoped
+ * advisory lock on the series key, held until commit, so what `merge` reads of the stored rows stays
+ * true until it writes.
+ */
+async function lockSeries(client: pg.PoolClient, input: WriteChunkInput): Promise<void> {
+  await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+    `series:${seriesPath(input.job.series)}`,
+  ]);
+}
+
 async function nextRunId(client: pg.PoolClient): Promise<number> {
   const res = await client.query<{ id: string }>(
     `SELECT nextval(pg_get_serial_sequence('ingestion_runs', 'id')) AS id`,
@@ -458,11 +475,25 @@ async function nextRunId(client: pg.PoolClient): Promise<number> {
  * Drop staged rows that change nothing, count those about to update, keep the old values of the
  * final rows among them, then the set-based merge.
  */
-async function merge(client: pg.PoolClient, input: WriteChunkInput, runId: number): Promise<Merged> {
+async function merge(client: pg.PoolClient, input: WriteChunkInput, runId: number, stats: StageStats): Promise<Merged> {
   const { dataset: ds, job } = input;
   const s = job.series;
   const sql = datasetSql(ds);
   const params = [...ds.seriesValues(s), stepOf(input), input.finalBefore];
+  // A range of the series with nothing stored yet (a backfill's new rows): nothing to compare,
+  // count or revise, so only the merge runs. Writers of one series are serialized by
+  // `lockSeries`, so no row can appear in the range before the merge.
+  if (stats.min_ts !== null && stats.max_ts !== null) {
+    const any = await client.query<{ any: boolean }>(sql.anyStored, [
+      ...ds.seriesValues(s),
+      stats.min_ts,
+      stats.max_ts,
+    ]);
+    if (!any.rows[0]!.any) {
+      const written = (await client.query(sql.merge, [...params, runId])).rowCount ?? 0;
+      return { inserted: written, updated: 0, unchanged: 0, revised: 0 };
+    }
+  }
   const unchanged = (await client.query(sql.prefilter, params)).rowCount ?? 0;
   const updated = (await client.query<{ n: number }>(sql.countExisting, [...ds.seriesValues(s)])).rows[0]!.n;
   // Only a stored row can be revised: a chunk of new rows (a backfill) skips the statement.
