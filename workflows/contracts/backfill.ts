@@ -29,8 +29,9 @@ export interface BackfillSeriesInput {
 
 export interface BackfillOptions {
   /**
-   * API pages fetched per activity call and committed in one transaction.
-   * @default 5
+   * API pages fetched per activity call; the activity writes them in batches of the worker's
+   * `INGEST_WRITE_PAGES` (each batch one transaction with its checkpoint) while it fetches the next.
+   * @default 50
    */
   pagesPerActivity?: number;
   /**
@@ -91,7 +92,7 @@ export type BackfillSeriesResult = BackfillProgress;
 export const progressQuery = defineQuery<BackfillProgress>('progress');
 
 export const BACKFILL_DEFAULTS = {
-  pagesPerActivity: 5,
+  pagesPerActivity: 50,
   continueAsNewAfter: 500,
   heartbeatTimeout: '30s',
 } as const;
