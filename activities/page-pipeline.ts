@@ -41,6 +41,9 @@ export interface PipelineResult {
   readonly paused?: SourcePause;
 }
 
+/** Batches fetched and waiting for (or in) their write before fetching waits. */
+const MAX_QUEUED_BATCHES = 2;
+
 type Outcome = { readonly page: Page } | { readonly error: unknown };
 
 /**
@@ -103,14 +106,18 @@ export async function pipelineChunk(args: {
   let cursor = start;
   let pageCount = 0;
   let batch: PageBatch = { pages: [], from: start, next: start };
+  // Batches are written one after another (the checkpoint only moves forward), by a chain the
+  // fetching never waits for unless `MAX_QUEUED_BATCHES` are waiting to be written (bounded memory).
   let writing: Promise<void> = Promise.resolve();
+  const queued: Array<Promise<void>> = [];
   const flush = async (): Promise<void> => {
     if (batch.pages.length === 0) return;
     const b: PageBatch = { ...batch, next: cursor };
     batch = { pages: [], from: cursor, next: cursor };
-    await writing; // one batch at a time: the checkpoint only moves forward
-    writing = args.write(b);
-    writing.catch(() => undefined); // awaited at the next flush or the end; never unhandled meanwhile
+    if (queued.length >= MAX_QUEUED_BATCHES) await queued.shift();
+    writing = writing.then(() => args.write(b)); // a failed write skips the ones after it
+    writing.catch(() => undefined); // awaited later; never unhandled meanwhile
+    queued.push(writing);
   };
 
   let paused: SourcePause | undefined;

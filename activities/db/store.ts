@@ -443,10 +443,16 @@ async function stage(client: pg.PoolClient, input: WriteChunkInput): Promise<Sta
   const { dataset: ds, pages } = input;
   const sql = datasetSql(ds);
   await client.query(sql.createStage);
-  for (const page of pages) {
-    if (page.batch.numRows === 0) continue;
+  // One COPY for all the pages (one round trip, not one per page).
+  const columns = [TS_COLUMN, ...ds.columns];
+  const withRows = pages.filter((p) => p.batch.numRows > 0);
+  if (withRows.length > 0) {
     await pipeline(
-      Readable.from(copyTextChunks(page.batch, [TS_COLUMN, ...ds.columns])),
+      Readable.from(
+        (function* () {
+          for (const page of withRows) yield* copyTextChunks(page.batch, columns);
+        })(),
+      ),
       client.query(copyFrom(sql.copy)),
     );
   }
