@@ -17,4 +17,4 @@ step "unit tests";       npx vitest run --project unit
 step "integration tests"; npx vitest run --project integration
 step "chaos (seed 3, 1 min)"; node --import tsx test/chaos/chaos.ts --seed 3 --minutes 1
 step "cluster profile";  node --import tsx test/cluster/cluster.ts
-step "bench (smoke)";    node --import tsx test/bench/bench.ts --smoke >/dev/null
+step "bench (smoke)";    node --import tsx test/bench/bench.ts --smoke
