@@ -35,6 +35,7 @@ import type { SeriesKey } from '../../workflows/contracts/series';
 import { DEFAULT_TASK_QUEUE } from '../../workflows/contracts/task-queues';
 import { expectedSpotRows, storedSpotRows } from '../helpers/expected';
 import { expectedTableRows, storedTableRows, tableColumns } from '../helpers/tables';
+import { seedBackfilledSeries } from '../helpers/tracked';
 
 const H = 3600;
 const PAGE = 2000; // rows per Data API / min-api page
@@ -414,18 +415,7 @@ async function main(): Promise<number> {
     };
 
     // 0. the synced series: tracked, initial backfill done, stored up to SYNC_FROM (as after a backfill)
-    for (const k of syncSeries) {
-      await pool.query(
-        `INSERT INTO tracked_series (source, dataset, market, instrument, interval, origin, backfill_from, backfilled_at)
-         VALUES ($1, $2, $3, $4, $5, 'chaos', to_timestamp($6), now())`,
-        [k.source, k.dataset, k.market, k.instrument, k.interval, SYNC_FROM],
-      );
-      await pool.query(
-        `INSERT INTO series_watermarks (source, dataset, market, instrument, interval, first_ts, last_ts, last_final_ts)
-         VALUES ($1, $2, $3, $4, $5, to_timestamp($6), to_timestamp($6), to_timestamp($6))`,
-        [k.source, k.dataset, k.market, k.instrument, k.interval, SYNC_FROM],
-      );
-    }
+    await seedBackfilledSeries(pool, syncSeries, 'chaos', SYNC_FROM);
     const status = async (workflowId: string): Promise<string | undefined> =>
       (
         await client.workflow

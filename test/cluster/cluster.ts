@@ -24,6 +24,7 @@ import type { SeriesKey } from '../../workflows/contracts/series';
 import type { SyncDatasetProgress } from '../../workflows/contracts/sync';
 import { DEFAULT_TASK_QUEUE } from '../../workflows/contracts/task-queues';
 import { expectedSpotRows, storedSpotRows } from '../helpers/expected';
+import { seedBackfilledSeries } from '../helpers/tracked';
 
 const H = 3600;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -113,18 +114,7 @@ async function main(): Promise<number> {
     const now = Math.floor(Date.now() / 1000);
     const hour = Math.floor(now / H) * H;
     const seeded = hour - 4 * H;
-    for (const s of synced) {
-      await pool.query(
-        `INSERT INTO tracked_series (source, dataset, market, instrument, interval, origin, backfill_from, backfilled_at)
-         VALUES ($1, $2, $3, $4, $5, 'cluster-test', to_timestamp($6), now())`,
-        [s.source, s.dataset, s.market, s.instrument, s.interval, seeded],
-      );
-      await pool.query(
-        `INSERT INTO series_watermarks (source, dataset, market, instrument, interval, first_ts, last_ts, last_final_ts)
-         VALUES ($1, $2, $3, $4, $5, to_timestamp($6), to_timestamp($6), to_timestamp($6))`,
-        [s.source, s.dataset, s.market, s.instrument, s.interval, seeded],
-      );
-    }
+    await seedBackfilledSeries(pool, synced, 'cluster-test', seeded);
     const schedule = await client.schedule.create({
       scheduleId: 'cluster-test/sync/data-api/spot-ohlcv/1h',
       spec: { intervals: [{ every: '1h' }] },
