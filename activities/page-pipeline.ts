@@ -14,18 +14,25 @@
 import { INTERVAL_SECONDS, type SeriesKey } from '../workflows/contracts/series';
 import type { FetchedPage } from './fetch-range';
 import { recordPage } from './metrics';
-import { pauseFor, type SourcePause } from './rate-gate';
+import { OPEN_GATE, pauseFor, type SourcePause } from './rate-gate';
 import type { SourceRuntime } from './runtime';
 import type { DatasetSpec, Page } from './sources/types';
 
 export interface PipelineSettings {
-  /** Requests of one chunk in flight at once. @default 3 */
-  readonly fetchConcurrency: number;
+  /**
+   * Requests of one chunk in flight at once. Unset: 3 for a source without rate limits, 1 for one
+   * with a budget (there the budget binds, and one request per activity keeps each grant's way to
+   * the API short: several in flight on a busy worker were seen landing past a window's end, a 429).
+   */
+  readonly fetchConcurrency?: number;
   /** Pages per write transaction. @default 10 */
   readonly writeEveryPages: number;
 }
 
-export const DEFAULT_PIPELINE: PipelineSettings = { fetchConcurrency: 3, writeEveryPages: 10 };
+export const DEFAULT_PIPELINE: PipelineSettings = { writeEveryPages: 10 };
+
+/** Requests in flight without rate limits when `fetchConcurrency` is unset. */
+export const UNLIMITED_FETCH_CONCURRENCY = 3;
 
 /** One batch to write: its pages and the window it covers, [from, next). */
 export interface PageBatch {
@@ -67,7 +74,10 @@ export async function pipelineChunk(args: {
   const step = INTERVAL_SECONDS[series.interval];
   const span = dataset.maxPeriodsPerRequest(series.interval) * step;
   const maxPages = Math.max(1, Math.floor(args.maxPages));
-  const concurrency = Math.max(1, Math.floor(args.settings.fetchConcurrency));
+  const concurrency = Math.max(
+    1,
+    Math.floor(args.settings.fetchConcurrency ?? (source.gate === OPEN_GATE ? UNLIMITED_FETCH_CONCURRENCY : 1)),
+  );
   const writeEvery = Math.max(1, Math.floor(args.settings.writeEveryPages));
 
   // Requests in flight, in window order. One at a time until a page comes back with rows: a

@@ -40,7 +40,7 @@ const workerEnvSchema = z.object({
   INGEST_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(256).default(4),
   INGEST_DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(8),
   /** Requests of one backfill chunk in flight at once (each still through the rate budget). */
-  INGEST_FETCH_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(DEFAULT_PIPELINE.fetchConcurrency),
+  INGEST_FETCH_CONCURRENCY: z.coerce.number().int().min(1).max(32).optional(),
   /** Pages per write transaction of a backfill chunk (written while the next pages are fetched). */
   INGEST_WRITE_PAGES: z.coerce.number().int().min(1).max(100).default(DEFAULT_PIPELINE.writeEveryPages),
   /** Server-side limits on every worker session: a statement, a lock wait, an idle transaction. */
@@ -151,7 +151,10 @@ export function loadConfig(rawEnv: Env = process.env): WorkerConfig {
     runActivities: w.INGEST_RUN_ACTIVITIES,
     maxConcurrentActivities: w.INGEST_MAX_CONCURRENT_ACTIVITIES,
     dbPoolMax: w.INGEST_DB_POOL_MAX,
-    pipeline: { fetchConcurrency: w.INGEST_FETCH_CONCURRENCY, writeEveryPages: w.INGEST_WRITE_PAGES },
+    pipeline: {
+      ...(w.INGEST_FETCH_CONCURRENCY !== undefined ? { fetchConcurrency: w.INGEST_FETCH_CONCURRENCY } : {}),
+      writeEveryPages: w.INGEST_WRITE_PAGES,
+    },
     dbTimeouts: {
       statementTimeoutMs: w.INGEST_DB_STATEMENT_TIMEOUT_MS,
       lockTimeoutMs: w.INGEST_DB_LOCK_TIMEOUT_MS,

@@ -102,6 +102,28 @@ describe('pipelineChunk', () => {
     expect(f.requests.map((r) => (r.from - T0) / H)).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18]);
   });
 
+  it('unset, the concurrency is 3 for a source without limits and 1 for one with a budget', async () => {
+    for (const [gate, want] of [
+      [OPEN_GATE, 3],
+      [{ ...OPEN_GATE }, 1], // any gate but the open one stands for a budget
+    ] as const) {
+      const f = fake();
+      (f.source as { gate: unknown }).gate = gate;
+      await pipelineChunk({
+        source: f.source,
+        dataset: f.dataset,
+        series,
+        start: T0,
+        end: T0 + 100 * H,
+        maxPages: 8,
+        settings: { writeEveryPages: 4 },
+        signal: new AbortController().signal,
+        write: async () => undefined,
+      });
+      expect(f.maxInFlight()).toBe(want);
+    }
+  });
+
   it('fetches the next pages while a batch is being written', async () => {
     const f = fake({ fetchMs: 5 });
     await run(f, { pages: 8, concurrency: 2, writeEvery: 2, writeMs: 40 });
