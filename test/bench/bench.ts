@@ -8,7 +8,7 @@
  * counted in PostgreSQL):
  *  - `one-series-1m`: one Data API spot 1m series, 1,000,000 rows, rate limits off, default options.
  *  - `parallel-20`: 20 such series at once, 50,000 rows each.
- *  - `rate-bound`: 3 series for 90 s under the free tier (simulator limits and the worker's budget =
+ *  - `rate-bound`: 3 series for two whole minute windows (started on a boundary) under the free tier (simulator limits and the worker's budget =
  *    DATA_API_FREE_TIER) with 150 ms added to every request; requests, 429s and the share of the
  *    binding window used.
  * The no-limit scenarios also time two baselines on the same rows and the same table (see
@@ -47,7 +47,8 @@ const SCENARIOS = ['one-series-1m', 'parallel-20', 'rate-bound'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 const SIZES = {
-  full: { oneSeriesRows: 1_000_000, parallelSeries: 20, parallelRows: 50_000, rateSeries: 3, rateSeconds: 90 },
+  // rate-bound: two whole minute windows, started on a boundary (119 s: ends inside the second)
+  full: { oneSeriesRows: 1_000_000, parallelSeries: 20, parallelRows: 50_000, rateSeries: 3, rateSeconds: 119 },
   smoke: { oneSeriesRows: 20_000, parallelSeries: 20, parallelRows: 1_000, rateSeries: 3, rateSeconds: 5 },
 };
 const SLOW_MS = 150;
@@ -238,6 +239,13 @@ class Bench {
       if (this.profile) await this.statementLog(true, pgLog);
       const timeline: Array<[number, number]> = [];
       let sampling = true;
+      if (seconds !== undefined && seconds >= 60) {
+        // Whole windows: start on a minute boundary, the worker already up (a partial first window
+        // would count its full allowance against a run that only had part of it).
+        const wait = 60_000 - (Date.now() % 60_000);
+        say(`${name}: waiting ${(wait / 1000).toFixed(0)} s for the next minute`);
+        await sleep(wait);
+      }
       const t0 = Date.now();
       // rows committed so far: the checkpoints' counters move in the rows' own transaction
       const sampler = (async () => {
@@ -445,7 +453,8 @@ class Bench {
       const limit = DATA_API_FREE_TIER[w];
       if (limit === undefined) continue;
       const len = RATE_WINDOW_SECONDS[w];
-      const allowed = limit * (Math.floor(t1 / len) - Math.floor(t0 / len) + 1);
+      // the end instant itself opens no window of its own
+      const allowed = limit * (Math.floor((t1 - 0.001) / len) - Math.floor(t0 / len) + 1);
       if (!binding || allowed < binding.allowed) binding = { w, allowed };
     }
     return this.result('rate-bound', series, run, rows, expectedRows, problems, null, null, {
