@@ -8,8 +8,9 @@
  * store recognises the batches it already committed (exact counters).
  *
  * Stops: a rate limit (the source is paused) ends the chunk after the pages before it, which are
- * written; a "not trading yet" jump ends it at the jump (the next chunk starts there); any other
- * error waits for the batch being written and fails the activity, writing nothing more.
+ * written; a "not trading yet" answer moves the next window to the first available period (the
+ * requests still in flight are dropped); any other error waits for the batch being written and
+ * fails the activity, writing nothing more.
  */
 import { INTERVAL_SECONDS, type SeriesKey } from '../workflows/contracts/series';
 import type { FetchedPage } from './fetch-range';

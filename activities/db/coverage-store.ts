@@ -97,7 +97,7 @@ export class PgCoverageStore implements CoverageStore {
       const { present, certified } = r.rows[0]!;
       return {
         days: (hi - lo) / 86_400,
-        missing: Math.max(0, Math.max(0, (end - first) / step) - present - certified),
+        missing: Math.max(0, (end - first) / step - present - certified),
       };
     } catch (err) {
       throw classifyDatabaseError(err);
