@@ -13,6 +13,7 @@
  */
 import type { z } from 'zod';
 import { DataInvariantError, ResponseSchemaError } from './errors';
+import { plainCheckOf } from './plain-check';
 import type { ColumnSpec, QuarantinedRow } from './sources/types';
 
 export interface RowRules<T> {
@@ -57,15 +58,19 @@ export function validateRows<T>(raw: readonly unknown[], rules: RowRules<T>): Va
   let skipped = 0;
   let prevTs = -Infinity;
   const { from, to, step } = rules.window;
+  const plain = plainCheckOf(rules.schema);
 
-  raw.forEach((item, i) => {
+  // A plain loop with no closure per row: this runs for every row of every page.
+  for (let i = 0; i < raw.length; i++) {
+    const item = raw[i];
     if (item === null || typeof item !== 'object' || Array.isArray(item)) {
       throw new ResponseSchemaError(`${rules.request}: ${rules.what} row ${i} is not an object`, {
         details: { url: rules.request, row: i },
       });
     }
     const obj = item as Record<string, unknown>;
-    for (const key of rules.required) {
+    for (let k = 0; k < rules.required.length; k++) {
+      const key = rules.required[k]!;
       if (!(key in obj)) {
         throw new ResponseSchemaError(
           `${rules.request}: ${rules.what} row ${i} lacks the required field ${key}: the endpoint's contract changed`,
@@ -73,23 +78,31 @@ export function validateRows<T>(raw: readonly unknown[], rules: RowRules<T>): Va
         );
       }
     }
-    for (const key of Object.keys(obj)) if (!rules.known.has(key) && !unknown.has(key)) unknown.set(key, obj[key]);
+    for (const key in obj) if (!rules.known.has(key) && !unknown.has(key)) unknown.set(key, obj[key]);
     if (rules.skip?.(obj)) {
       skipped++;
-      return;
+      continue;
     }
-    const quarantine = (reason: string, ts: number | null) => quarantined.push({ ts, reason, raw: item });
-    const parsed = rules.schema.safeParse(item);
-    if (!parsed.success) {
-      const issues = parsed.error.issues
-        .slice(0, 3)
-        .map((x) => `${x.path.map(String).join('.')}: ${x.message}`)
-        .join('; ');
-      const rawTs = obj[rules.timestampField];
-      quarantine(`invalid value: ${issues}`, typeof rawTs === 'number' && rawTs < MS_THRESHOLD ? rawTs : null);
-      return;
+    let row: T;
+    if (plain?.(obj)) {
+      row = obj as T; // what zod would return: a loose object's output is its input's keys and values
+    } else {
+      const parsed = rules.schema.safeParse(item);
+      if (!parsed.success) {
+        const issues = parsed.error.issues
+          .slice(0, 3)
+          .map((x) => `${x.path.map(String).join('.')}: ${x.message}`)
+          .join('; ');
+        const rawTs = obj[rules.timestampField];
+        quarantined.push({
+          ts: typeof rawTs === 'number' && rawTs < MS_THRESHOLD ? rawTs : null,
+          reason: `invalid value: ${issues}`,
+          raw: item,
+        });
+        continue;
+      }
+      row = parsed.data;
     }
-    const row = parsed.data;
     const ts = row[rules.timestampField] as number;
     const tsProblem =
       ts > MS_THRESHOLD
@@ -102,17 +115,17 @@ export function validateRows<T>(raw: readonly unknown[], rules: RowRules<T>): Va
               ? `timestamp ${ts} repeats or goes back (previous row ${prevTs})`
               : undefined;
     if (tsProblem !== undefined) {
-      quarantine(tsProblem, ts > MS_THRESHOLD ? Math.floor(ts / 1000) : ts);
-      return;
+      quarantined.push({ ts: ts > MS_THRESHOLD ? Math.floor(ts / 1000) : ts, reason: tsProblem, raw: item });
+      continue;
     }
     const problem = rules.invariants?.(row) ?? storableProblem(row as Record<string, unknown>, rules.columns);
     if (problem !== undefined) {
-      quarantine(problem, ts);
-      return;
+      quarantined.push({ ts, reason: problem, raw: item });
+      continue;
     }
     prevTs = ts;
     rows.push(row);
-  });
+  }
 
   const considered = raw.length - skipped;
   if (considered >= 2 && quarantined.length === considered) {
@@ -128,9 +141,11 @@ function storableProblem(
   row: Record<string, unknown>,
   columns: ReadonlyArray<readonly [ColumnSpec, string]> | undefined,
 ): string | undefined {
-  for (const [spec, key] of columns ?? []) {
-    const problem = columnProblem(spec, row[key], `${spec.name} (${key})`);
-    if (problem !== undefined) return problem;
+  if (!columns) return undefined;
+  for (let i = 0; i < columns.length; i++) {
+    const [spec, key] = columns[i]!;
+    // The label is built only for a value that fails (this runs for every cell of every page).
+    if (columnProblem(spec, row[key]) !== undefined) return columnProblem(spec, row[key], `${spec.name} (${key})`);
   }
   return undefined;
 }
@@ -204,6 +219,18 @@ export function ohlcProblem(open: number, high: number, low: number, close: numb
   if (high < low) return `high ${high} is below low ${low}`;
   if (high < Math.max(open, close)) return `high ${high} is below open/close (${open}, ${close})`;
   if (low > Math.min(open, close)) return `low ${low} is above open/close (${open}, ${close})`;
+  return undefined;
+}
+
+/** The first of `keys` (in order) whose value in `row` is a negative number, as a reason. */
+export function negativeKeyProblem(
+  row: Readonly<Record<string, unknown>>,
+  keys: readonly string[],
+): string | undefined {
+  for (let i = 0; i < keys.length; i++) {
+    const v = row[keys[i]!];
+    if (typeof v === 'number' && v < 0) return `${keys[i]} is negative (${v})`;
+  }
   return undefined;
 }
 

@@ -80,11 +80,13 @@ function rowMapper<R extends WireRow>(opts: HistoricalDatasetOptions<R>) {
   const columns = [...opts.columns.map(([c]) => c), IS_FILLER];
   const known: ReadonlySet<string> = new Set(opts.known);
   const fillerCol = columns.length; // ts is column 0
+  const keys = opts.columns.map(([, key]) => key);
   return {
     columns,
     map(rows: readonly unknown[], req: PageRequest, request: string): PageRows {
       const { interval, market } = req.series;
       const unit = UNIT_NAME[interval];
+      const marketLower = market.toLowerCase();
       const valid = validateRows(rows, {
         request,
         what: opts.what,
@@ -97,7 +99,7 @@ function rowMapper<R extends WireRow>(opts: HistoricalDatasetOptions<R>) {
         invariants: (r) =>
           r.UNIT !== unit
             ? `UNIT ${r.UNIT}, expected ${unit}`
-            : r.MARKET.toLowerCase() !== market.toLowerCase()
+            : r.MARKET !== market && r.MARKET.toLowerCase() !== marketLower
               ? `MARKET ${r.MARKET}, expected ${market}`
               : opts.invariants(r),
       });
@@ -105,7 +107,7 @@ function rowMapper<R extends WireRow>(opts: HistoricalDatasetOptions<R>) {
       for (const row of valid.rows) {
         const i = b.addRow();
         b.setNumber(0, i, row.TIMESTAMP);
-        opts.columns.forEach(([, key], c) => b.setNumber(c + 1, i, row[key] as number | undefined));
+        for (let c = 0; c < keys.length; c++) b.setNumber(c + 1, i, row[keys[c]!] as number | undefined);
         b.setBool(fillerCol, i, opts.isFiller(row));
       }
       return { batch: b.finish(), quarantined: valid.quarantined, unknownFields: valid.unknownFields };

@@ -4,7 +4,7 @@
  * every `*_TRADE_*` key; their trade columns are stored as NULL.
  */
 import { z } from 'zod';
-import { negativeProblem, ohlcProblem } from '../../validation';
+import { negativeKeyProblem, ohlcProblem } from '../../validation';
 import { f8, FUTURES_ID_MAPPING, historicalDataset, i8, tsz, type WireRow } from './historical';
 
 const num = z.number();
@@ -124,14 +124,11 @@ const OHLCV_COLUMNS = [
   [f8('last_trade_price', true), 'LAST_TRADE_PRICE'],
 ] as const;
 
+/** Never negative, in the order a reason names the first. */
+const NON_NEGATIVE = [...VOLUME_KEYS, ...COUNT_KEYS, 'NUMBER_OF_CONTRACTS'];
+
 function ohlcvInvariants(r: SpotRow | FuturesRow): string | undefined {
-  return (
-    ohlcProblem(r.OPEN, r.HIGH, r.LOW, r.CLOSE) ??
-    negativeProblem([...VOLUME_KEYS, ...COUNT_KEYS].map((k) => [k, r[k]] as const)) ??
-    ('NUMBER_OF_CONTRACTS' in r
-      ? negativeProblem([['NUMBER_OF_CONTRACTS', r.NUMBER_OF_CONTRACTS as number]])
-      : undefined)
-  );
+  return ohlcProblem(r.OPEN, r.HIGH, r.LOW, r.CLOSE) ?? negativeKeyProblem(r, NON_NEGATIVE);
 }
 
 /** A filler row: no `*_TRADE_*` keys (the API's marker for a period without trades). */
