@@ -10,7 +10,7 @@ import pg from 'pg';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
-import { copyTextChunks } from '../arrow/copy-text';
+import { copyBinaryHeader, copyBinaryRows, copyBinaryTrailer, type BinaryColumn } from '../arrow/copy-binary';
 import { TS_COLUMN } from '../arrow/batch-builder';
 import { classifyDatabaseError } from '../errors';
 import { inTransaction } from './transaction';
@@ -114,9 +114,15 @@ function fromStage(c: ColumnSpec): string {
 interface DatasetSql {
   readonly stageTable: string;
   readonly createStage: string;
+  /** The stage table's columns, in COPY order (`ts`, then the dataset's columns), quoted. */
+  readonly stageColumns: string;
+  /** Binary COPY into the stage table (`stageCopyColumns` order). */
   readonly copy: string;
-  /** Counts over the staged rows: received, filler, provisional, and their time span. */
-  readonly stageStats: string;
+  /**
+   * Binary COPY straight into the fact table (`freshCopyColumns` order): for a range of the series
+   * with nothing stored yet, where the merge could only insert.
+   */
+  readonly copyFresh: string;
   /** Recount the coverage ledger's days of a time span from the fact table (same transaction). */
   readonly coverage: string;
   /**
@@ -171,12 +177,9 @@ export function datasetSql(ds: DatasetSpec<unknown>): DatasetSql {
     createStage: `CREATE TEMP TABLE IF NOT EXISTS ${stageTable} (${staged
       .map((c) => `${q(c.name)} ${stageType(c)}`)
       .join(', ')}) ON COMMIT DELETE ROWS`,
-    copy: `COPY ${stageTable} (${staged.map((c) => q(c.name)).join(', ')}) FROM STDIN`,
-    stageStats: `SELECT count(*)::int AS received,
-       count(*) FILTER (WHERE ${ds.columns.some((c) => c.name === 'is_filler') ? 'is_filler' : 'false'})::int AS filler,
-       count(*) FILTER (WHERE NOT (ts + $1::float8 <= $2::float8))::int AS provisional,
-       min(ts) AS min_ts, max(ts) AS max_ts, max(ts) FILTER (WHERE ts + $1::float8 <= $2::float8) AS max_final_ts
-FROM ${stageTable}`,
+    stageColumns: staged.map((c) => q(c.name)).join(', '),
+    copy: `COPY ${stageTable} (${staged.map((c) => q(c.name)).join(', ')}) FROM STDIN (FORMAT binary)`,
+    copyFresh: `COPY ${table} (${[...keyCols, ...valueCols, 'is_final', 'ingest_run_id'].map(q).join(', ')}) FROM STDIN (FORMAT binary)`,
     coverage: `INSERT INTO coverage_daily AS c (source, dataset, market, instrument, interval, day, present, filler, provisional)
 SELECT $${k + 1}, $${k + 2}, $${k + 3}, $${k + 4}, $${k + 5}, (t.ts AT TIME ZONE 'UTC')::date, count(*),
        count(*) FILTER (WHERE t.is_filler), count(*) FILTER (WHERE NOT t.is_final)
@@ -339,9 +342,9 @@ export class PgIngestStore implements IngestStore {
           input.checkpoint !== false && input.lineage.attempt > 1 ? await committedRun(client, input) : undefined;
         if (committed) return committed;
         await lockSeries(client, input);
-        const stats = await stage(client, input);
+        const stats = pageStats(input);
         const runId = await nextRunId(client);
-        const merged = await merge(client, input, runId, stats);
+        const merged = (await copyFresh(client, input, runId, stats)) ?? (await stageAndMerge(client, input, runId));
         const quarantined = await recordRun(client, input, runId, stats, merged);
         if (stats.min_ts !== null && stats.max_ts !== null) await advanceWatermarkAndCoverage(client, input, stats);
         if (input.checkpoint !== false) await advanceCheckpoint(client, input, runId, stats, merged);
@@ -438,25 +441,117 @@ function timeSpan(pages: readonly Page[]): { min: number; max: number } | undefi
 
 const stepOf = (input: WriteChunkInput): number => INTERVAL_SECONDS[input.job.series.interval];
 
-/** COPY every page into the session's stage table; counts over what was staged. */
-async function stage(client: pg.PoolClient, input: WriteChunkInput): Promise<StageStats> {
+/**
+ * Counts over the pages' rows: received, filler, provisional (the period is not closed by
+ * `finalBefore`), and their time span (what a staged copy would count, computed without it).
+ */
+function pageStats(input: WriteChunkInput): StageStats {
+  const step = stepOf(input);
+  const fillerIndex = input.dataset.columns.findIndex((c) => c.name === 'is_filler');
+  const stats: StageStats = { received: 0, filler: 0, provisional: 0, min_ts: null, max_ts: null, max_final_ts: null };
+  for (const page of input.pages) {
+    for (const batch of page.batch.batches) {
+      const n = batch.numRows;
+      if (n === 0) continue;
+      const ts = batch.getChildAt(0)!.data[0]!;
+      const tsValues = ts.values as Float64Array;
+      const filler = fillerIndex < 0 ? undefined : batch.getChildAt(fillerIndex + 1)!.data[0]!;
+      for (let i = 0; i < n; i++) {
+        const t = tsValues[ts.offset + i]!;
+        stats.received++;
+        if (stats.min_ts === null || t < stats.min_ts) stats.min_ts = t;
+        if (stats.max_ts === null || t > stats.max_ts) stats.max_ts = t;
+        if (t + step <= input.finalBefore) {
+          if (stats.max_final_ts === null || t > stats.max_final_ts) stats.max_final_ts = t;
+        } else stats.provisional++;
+        if (filler) {
+          const k = filler.offset + i;
+          if (((filler.values as Uint8Array)[k >> 3]! & (1 << (k & 7))) !== 0) stats.filler++;
+        }
+      }
+    }
+  }
+  return stats;
+}
+
+/** Binary COPY of every page's rows (`columns` per row) into `statement`'s table: one round trip. */
+async function copyPages(
+  client: pg.PoolClient,
+  statement: string,
+  pages: readonly Page[],
+  columns: readonly BinaryColumn[],
+): Promise<void> {
+  await pipeline(
+    Readable.from(
+      (function* () {
+        yield copyBinaryHeader();
+        for (const page of pages) yield* copyBinaryRows(page.batch, columns);
+        yield copyBinaryTrailer();
+      })(),
+    ),
+    client.query(copyFrom(statement)),
+  );
+}
+
+/**
+ * A range of the series with nothing stored yet (a backfill's new rows): the merge could only
+ * insert, so the rows are copied straight into the fact table (no stage, no conflict checks).
+ * Writers of one series are serialized by `lockSeries`, so no row can appear in the range
+ * meanwhile; should one anyway (a writer that skipped the lock), the copy fails on the primary
+ * key, is rolled back to its savepoint and undefined tells the caller to merge instead.
+ */
+async function copyFresh(
+  client: pg.PoolClient,
+  input: WriteChunkInput,
+  runId: number,
+  stats: StageStats,
+): Promise<Merged | undefined> {
+  if (stats.min_ts === null || stats.max_ts === null) return undefined;
+  const { dataset: ds, job } = input;
+  const sql = datasetSql(ds);
+  const series = ds.seriesValues(job.series);
+  const any = await client.query<{ any: boolean }>(sql.anyStored, [...series, stats.min_ts, stats.max_ts]);
+  if (any.rows[0]!.any) return undefined;
+  const columns: BinaryColumn[] = [
+    ...ds.seriesColumns.map((c, i): BinaryColumn => ({ kind: 'const', type: c.type, value: series[i] ?? null })),
+    { kind: 'column', index: 0, type: 'timestamptz' },
+    ...ds.columns.map((c, i): BinaryColumn => ({ kind: 'column', index: i + 1, type: c.type })),
+    { kind: 'final', index: 0, step: stepOf(input), finalBefore: input.finalBefore },
+    { kind: 'const', type: 'int8', value: runId },
+  ];
+  await client.query('SAVEPOINT copy_fresh');
+  try {
+    await copyPages(
+      client,
+      sql.copyFresh,
+      input.pages.filter((p) => p.batch.numRows > 0),
+      columns,
+    );
+  } catch (err) {
+    if ((err as { code?: string }).code !== '23505') throw err; // unique_violation: merge instead
+    await client.query('ROLLBACK TO SAVEPOINT copy_fresh');
+    return undefined;
+  }
+  await client.query('RELEASE SAVEPOINT copy_fresh');
+  return { inserted: stats.received, updated: 0, unchanged: 0, revised: 0 };
+}
+
+/** COPY every page into the session's stage table, then merge it. */
+async function stageAndMerge(client: pg.PoolClient, input: WriteChunkInput, runId: number): Promise<Merged> {
   const { dataset: ds, pages } = input;
   const sql = datasetSql(ds);
   await client.query(sql.createStage);
-  // One COPY for all the pages (one round trip, not one per page).
-  const columns = [TS_COLUMN, ...ds.columns];
   const withRows = pages.filter((p) => p.batch.numRows > 0);
   if (withRows.length > 0) {
-    await pipeline(
-      Readable.from(
-        (function* () {
-          for (const page of withRows) yield* copyTextChunks(page.batch, columns);
-        })(),
-      ),
-      client.query(copyFrom(sql.copy)),
-    );
+    // Staged as stored by `createStage`: numbers (times and counts too) float8, converted in the merge.
+    const columns = [TS_COLUMN, ...ds.columns].map((c, index): BinaryColumn => ({
+      kind: 'column',
+      index,
+      type: c.type === 'text' || c.type === 'bool' ? c.type : 'float8',
+    }));
+    await copyPages(client, sql.copy, withRows, columns);
   }
-  return (await client.query<StageStats>(sql.stageStats, [stepOf(input), input.finalBefore])).rows[0]!;
+  return merge(client, input, runId);
 }
 
 /**
@@ -481,25 +576,11 @@ async function nextRunId(client: pg.PoolClient): Promise<number> {
  * Drop staged rows that change nothing, count those about to update, keep the old values of the
  * final rows among them, then the set-based merge.
  */
-async function merge(client: pg.PoolClient, input: WriteChunkInput, runId: number, stats: StageStats): Promise<Merged> {
+async function merge(client: pg.PoolClient, input: WriteChunkInput, runId: number): Promise<Merged> {
   const { dataset: ds, job } = input;
   const s = job.series;
   const sql = datasetSql(ds);
   const params = [...ds.seriesValues(s), stepOf(input), input.finalBefore];
-  // A range of the series with nothing stored yet (a backfill's new rows): nothing to compare,
-  // count or revise, so only the merge runs. Writers of one series are serialized by
-  // `lockSeries`, so no row can appear in the range before the merge.
-  if (stats.min_ts !== null && stats.max_ts !== null) {
-    const any = await client.query<{ any: boolean }>(sql.anyStored, [
-      ...ds.seriesValues(s),
-      stats.min_ts,
-      stats.max_ts,
-    ]);
-    if (!any.rows[0]!.any) {
-      const written = (await client.query(sql.merge, [...params, runId])).rowCount ?? 0;
-      return { inserted: written, updated: 0, unchanged: 0, revised: 0 };
-    }
-  }
   const unchanged = (await client.query(sql.prefilter, params)).rowCount ?? 0;
   const updated = (await client.query<{ n: number }>(sql.countExisting, [...ds.seriesValues(s)])).rows[0]!.n;
   // Only a stored row can be revised: a chunk of new rows (a backfill) skips the statement.

@@ -36,7 +36,7 @@ const STAGE_COLUMNS = ['ts', ...spotOhlcv.columns.map((c) => c.name)] as const;
 function cell(v: unknown): string {
   if (v === null || v === undefined) return '\\N';
   if (typeof v === 'boolean') return v ? 't' : 'f';
-  return String(v); // numbers: the shortest round-trip form, as activities/arrow/copy-text.ts
+  return String(v); // numbers: the shortest round-trip form (float8 input reads it back to the same double)
 }
 
 /** Rows of a series in slices (bounded memory). */
@@ -95,7 +95,7 @@ export async function runCeiling(
     lines.push(
       'BEGIN;',
       `${sql.createStage};`,
-      `\\copy ${sql.copy.slice('COPY '.length).replace(/FROM STDIN$/, `FROM ${literal(path.resolve(file))}`)}`,
+      `\\copy ${sql.stageTable} (${sql.stageColumns}) FROM ${literal(path.resolve(file))}`,
       `${inline(sql.merge, params).replace(/\n/g, ' ')};`,
       'COMMIT;',
     );

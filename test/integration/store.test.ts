@@ -283,6 +283,93 @@ describe('PgIngestStore.writeChunk on real PostgreSQL', () => {
     expect(after.rows[0]).toEqual({ pages: 2, rows_received: 5 });
   });
 
+  it('a fresh range copied straight into the table stores what the staged merge stores, to the bit', async () => {
+    // Values where the conversions matter: fractional seconds (to_timestamp rounds half to even
+    // at the microsecond), fractional counts (float8::int8 rounds half to even), tiny and huge floats.
+    const odd = (start: number, bump: number): Page => {
+      const b = new BatchBuilder(spotOhlcv.columns, 3);
+      for (let k = 0; k < 3; k++) {
+        const i = b.addRow();
+        b.setNumber(0, i, start + k * H);
+        for (let c = 1; c <= 12; c++) b.setNumber(c, i, [0.1 + 0.2, 1e-300, 1.7976931348623157e308][k]! + bump);
+        for (let c = 13; c <= 16; c++) b.setNumber(c, i, [2.5, 3.5, 9e15][k]!);
+        for (let c = 17; c <= 24; c++) b.setNumber(c, i, start + k * H + [1 / 128, 3 / 128, 0.4999999][k]!);
+        b.setBool(25, i, k === 1);
+      }
+      return { ...page(0), batch: b.finish() };
+    };
+    const fresh = setup('BITS-FRESH');
+    const merged = setup('BITS-MERGED');
+    await store.openCheckpoint(fresh.job);
+    await store.openCheckpoint(merged.job);
+    // The merged series has a stored row in the range (a reload), so its write takes the stage.
+    await merged.write([page(1, 7, T0 + H)], T0 + 2 * H, T0 + 10 * H);
+    await fresh.write([odd(T0, 0)], T0 + 3 * H, T0 + 10 * H);
+    await merged.write([odd(T0, 0)], T0 + 3 * H, T0 + 10 * H);
+    const stored = async (instrument: string) =>
+      (
+        await pool.query(
+          `SELECT to_jsonb(t) - 'instrument' - 'ingest_run_id' - 'updated_at' AS row FROM spot_ohlcv t
+           WHERE market = 'teststore' AND instrument = $1 ORDER BY ts`,
+          [instrument],
+        )
+      ).rows.map((r: { row: unknown }) => r.row);
+    const a = await stored('BITS-FRESH');
+    expect(a).toHaveLength(3);
+    expect(a).toEqual(await stored('BITS-MERGED'));
+    // And what PostgreSQL's own conversions give for the same doubles.
+    const sqlSays = await pool.query<{ t1: string; t2: string; n1: string; n2: string }>(
+      `SELECT to_timestamp($1::float8)::text AS t1, to_timestamp($2::float8)::text AS t2, 2.5::float8::int8::text AS n1,
+              3.5::float8::int8::text AS n2`,
+      [T0 + 1 / 128, T0 + H + 3 / 128],
+    );
+    const got = await pool.query<{ t1: string; t2: string; n1: string; n2: string }>(
+      `SELECT (array_agg(first_trade_ts::text ORDER BY ts))[1] AS t1, (array_agg(first_trade_ts::text ORDER BY ts))[2] AS t2,
+              (array_agg(total_trades::text ORDER BY ts))[1] AS n1, (array_agg(total_trades::text ORDER BY ts))[2] AS n2
+       FROM spot_ohlcv WHERE market = 'teststore' AND instrument = 'BITS-FRESH'`,
+    );
+    expect(got.rows[0]).toEqual(sqlSays.rows[0]);
+  });
+
+  it('a fresh-range copy that meets a row another writer inserted meanwhile falls back to the merge', async () => {
+    const t = setup('FRESH-RACE');
+    await store.openCheckpoint(t.job);
+    // A writer that skips the series lock inserts row 1 and holds it uncommitted: the store sees
+    // an empty range, starts its copy, waits on that key, then meets it once it commits.
+    const side = createPool(inject('databaseUrl'), { max: 2 }); // the store's pool stays the store's
+    const other = await side.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query(
+        `INSERT INTO spot_ohlcv (market, instrument, interval, ts, open, high, low, close, volume, quote_volume,
+           volume_buy, quote_volume_buy, volume_sell, quote_volume_sell, volume_unknown, quote_volume_unknown,
+           total_trades, total_trades_buy, total_trades_sell, total_trades_unknown, is_filler, is_final, ingest_run_id)
+         VALUES ('teststore', 'FRESH-RACE', '1h', to_timestamp($1), 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+           false, true, 0)`,
+        [T0 + H],
+      );
+      const writing = t.write([page(3)], T0 + 3 * H, T0 + 10 * H);
+      // Commit once the copy waits on the key (visible in pg_locks as a transaction-id wait).
+      for (let i = 0; i < 100; i++) {
+        const w = await side.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'COPY %spot_ohlcv%'`,
+        );
+        if (w.rows[0].n > 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await other.query('COMMIT');
+      expect(await writing).toMatchObject({ received: 3, inserted: 2, updated: 1 });
+    } finally {
+      other.release();
+      await side.end();
+    }
+    expect((await t.rows()).map((r) => [r.ts, r.open])).toEqual([
+      [T0, 100],
+      [T0 + H, 101],
+      [T0 + 2 * H, 102],
+    ]);
+  });
+
   it('creates monthly partitions on demand and routes rows into them', async () => {
     const t = setup('PARTITIONS');
     await store.openCheckpoint(t.job);
