@@ -8,6 +8,8 @@
  * counted in PostgreSQL):
  *  - `one-series-1m`: one Data API spot 1m series, 1,000,000 rows, rate limits off, default options.
  *  - `parallel-20`: 20 such series at once, 50,000 rows each.
+ *  - `memory-10m`: 10 such series at once, 1,000,000 rows each (10M rows), no baselines: the worker's
+ *    RSS over the run, by tenths of it (flat or growing?).
  *  - `rate-bound`: 3 series for two whole minute windows (started on a boundary) under the free tier (simulator limits and the worker's budget =
  *    DATA_API_FREE_TIER) with 150 ms added to every request; requests, 429s and the share of the
  *    binding window used.
@@ -43,13 +45,29 @@ import { writeSvg, type RateSeries } from './report';
 
 const MIN = 60;
 const FROM = Date.UTC(2022, 0, 1) / 1000;
-const SCENARIOS = ['one-series-1m', 'parallel-20', 'rate-bound'] as const;
+const SCENARIOS = ['one-series-1m', 'parallel-20', 'memory-10m', 'rate-bound'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 const SIZES = {
   // rate-bound: two whole minute windows, started on a boundary (119 s: ends inside the second)
-  full: { oneSeriesRows: 1_000_000, parallelSeries: 20, parallelRows: 50_000, rateSeries: 3, rateSeconds: 119 },
-  smoke: { oneSeriesRows: 20_000, parallelSeries: 20, parallelRows: 1_000, rateSeries: 3, rateSeconds: 5 },
+  full: {
+    oneSeriesRows: 1_000_000,
+    parallelSeries: 20,
+    parallelRows: 50_000,
+    memorySeries: 10,
+    memoryRows: 1_000_000,
+    rateSeries: 3,
+    rateSeconds: 119,
+  },
+  smoke: {
+    oneSeriesRows: 20_000,
+    parallelSeries: 20,
+    parallelRows: 1_000,
+    memorySeries: 2,
+    memoryRows: 2_000,
+    rateSeries: 3,
+    rateSeconds: 5,
+  },
 };
 const SLOW_MS = 150;
 /** "Off" on the simulator: every window far beyond what a run can use (a null override means the default). */
@@ -86,6 +104,8 @@ interface ScenarioResult {
   /** End-to-end rows/s ÷ naive rows/s (> 1 = faster than the naive path). */
   ratioToNaive: number | null;
   workerPeakRssMiB: number | null;
+  /** The worker's RSS once it is up, before the scenario's first workflow (its fixed cost). */
+  workerStartRssMiB: number | null;
   requests: number;
   pages: number;
   chunks: number;
@@ -97,6 +117,8 @@ interface ScenarioResult {
   cpuSeconds: Record<string, number | null>;
   /** From the chunks' lineage and the worker's SDK metrics; see docs/benchmarks.md. */
   phases: Record<string, number | null>;
+  /** `memory-10m`: the worker's RSS (MiB) at start and its peak in each tenth of the run's time. */
+  memory: { startMiB: number | null; peakMiB: number | null; peakByTenthMiB: Array<number | null> } | null;
   rateBound: {
     limits: Record<string, number | undefined>;
     delayMs: number;
@@ -114,6 +136,9 @@ interface PipelineRun {
   results: BackfillProgress[];
   timeline: Array<[number, number]>;
   workerPeakRssMiB: number | null;
+  workerStartRssMiB: number | null;
+  /** [seconds since the first start, RSS MiB], every 500 ms. */
+  rssTimeline: Array<[number, number]>;
   cpuSeconds: Record<string, number | null>;
   requests: number;
   http429: number;
@@ -210,6 +235,8 @@ class Bench {
       WORKFLOW_BUNDLE_PATH: this.bundlePath,
       INGEST_METRICS_PORT: String(metricsPort),
       INGEST_METRICS_HOST: '127.0.0.1',
+      // experiments only (e.g. V8 heap flags): the worker's NODE_OPTIONS
+      ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}),
       ...(this.cpuProf
         ? {
             NODE_OPTIONS: `--import ${pathToFileURL(path.join(REPO_ROOT, 'test', 'bench', 'cpu-profile.mjs')).href}`,
@@ -229,9 +256,14 @@ class Bench {
         bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
       });
       let peakRss = 0;
+      const startRss = memoryMiB(worker.pid)?.rss;
+      const rssTimeline: Array<[number, number]> = [];
+      let rssFrom = Date.now(); // reset to the first start below
       const memTimer = setInterval(() => {
         const m = memoryMiB(worker.pid);
-        if (m) peakRss = Math.max(peakRss, m.rss, m.hwm);
+        if (!m) return;
+        peakRss = Math.max(peakRss, m.rss, m.hwm);
+        rssTimeline.push([Number(((Date.now() - rssFrom) / 1000).toFixed(1)), Math.round(m.rss)]);
       }, 500);
       const keys = series.map((s) => `${s.key.market}/${s.key.instrument}`);
       await this.control.resetStats('data-api');
@@ -247,6 +279,8 @@ class Bench {
         await sleep(wait);
       }
       const t0 = Date.now();
+      rssFrom = t0;
+      rssTimeline.length = 0;
       // rows committed so far: the checkpoints' counters move in the rows' own transaction
       const sampler = (async () => {
         while (sampling) {
@@ -334,6 +368,8 @@ class Bench {
         results,
         timeline,
         workerPeakRssMiB: peakRss > 0 ? round(peakRss, 0) : null,
+        workerStartRssMiB: startRss !== undefined ? round(startRss, 0) : null,
+        rssTimeline,
         cpuSeconds,
         requests: stats.totalRequests,
         http429: stats.byStatus['429'] ?? 0,
@@ -402,6 +438,43 @@ class Bench {
     for (const r of run.results) if (r.status !== 'completed') problems.push(`a backfill ended ${r.status}`);
     this.series.set(name, { name, points: run.timeline });
     return this.result(name, series, run, rows, expectedRows, problems, ceiling, naive, null);
+  }
+
+  /**
+   * Many rows through one worker, no baselines: does its memory stay flat? RSS peaks per tenth of
+   * the run's time (the first tenth includes the ramp-up).
+   */
+  async memory(name: ScenarioName, series: BenchSeries[]): Promise<ScenarioResult> {
+    const problems: string[] = [];
+    await this.control.clearFaults();
+    await this.control.setLimits('data-api', SIM_LIMITS_OFF);
+    let expectedRows = 0;
+    for (const s of series) expectedRows += expectedCount(s.key, s.from, s.to);
+    const lo = Math.min(...series.map((s) => s.from));
+    const hi = Math.max(...series.map((s) => s.to));
+    await this.pool.query(
+      `SELECT ensure_monthly_partitions('spot_ohlcv'::regclass, to_timestamp($1), to_timestamp($2))`,
+      [lo, hi],
+    );
+    await this.clean(series);
+    say(`${name}: ${series.length} series, ${expectedRows} rows, the pipeline only`);
+    const run = await this.runPipeline(name, series, { DATA_API_RATE_LIMITS: 'off' });
+    const rows = await this.countRows(series);
+    if (rows !== expectedRows) problems.push(`the pipeline stored ${rows} rows, ${expectedRows} expected`);
+    for (const r of run.results) if (r.status !== 'completed') problems.push(`a backfill ended ${r.status}`);
+    const peakByTenthMiB = Array.from({ length: 10 }, (_, k) => {
+      const inTenth = run.rssTimeline.filter(
+        ([t]) => t >= (k * run.seconds) / 10 && (k === 9 || t < ((k + 1) * run.seconds) / 10),
+      );
+      return inTenth.length === 0 ? null : Math.max(...inTenth.map(([, mib]) => mib));
+    });
+    this.series.set(name, { name, points: run.timeline });
+    await this.clean(series); // 10M rows need not stay for the next scenario
+    return this.result(name, series, run, rows, expectedRows, problems, null, null, null, {
+      startMiB: run.workerStartRssMiB,
+      peakMiB: run.workerPeakRssMiB,
+      peakByTenthMiB,
+    });
   }
 
   async rateBound(series: BenchSeries[], seconds: number): Promise<ScenarioResult> {
@@ -479,6 +552,7 @@ class Bench {
     ceiling: Baseline | null,
     naive: Baseline | null,
     rateBound: ScenarioResult['rateBound'],
+    memory: ScenarioResult['memory'] = null,
   ): Promise<ScenarioResult> {
     const rps = (run.rowsAtStop ?? rows) / run.seconds;
     const ceilingRps = ceiling ? ceiling.rows / ceiling.seconds : null;
@@ -507,6 +581,7 @@ class Bench {
       ratioToCeiling: ceilingRps ? round(rps / ceilingRps, 3) : null,
       ratioToNaive: naiveRps ? round(rps / naiveRps, 3) : null,
       workerPeakRssMiB: run.workerPeakRssMiB,
+      workerStartRssMiB: run.workerStartRssMiB,
       requests: run.requests,
       pages: run.results.reduce((n, r) => n + r.pages, 0),
       chunks: run.results.reduce((n, r) => n + r.chunks, 0),
@@ -530,6 +605,7 @@ class Bench {
         workflowTaskMeanMs: wfTask && wfTask.count > 0 ? round(wfTask.sum / wfTask.count, 2) : null,
         writeTransactions,
       },
+      memory,
       rateBound,
     };
   }
@@ -644,11 +720,11 @@ async function writeDocs(results: ScenarioResult[], plot: RateSeries[], startedA
     '',
     '## Throughput (rate limits off)',
     '',
-    '| scenario | rows | seconds | rows/s end to end | rows/s ceiling | rows/s naive | ratio to ceiling | ratio to naive | requests | pages | chunks | pauses | worker peak RSS (MiB) | simulator CPU share |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | rows | seconds | rows/s end to end | rows/s ceiling | rows/s naive | ratio to ceiling | ratio to naive | requests | pages | chunks | pauses | worker RSS at start (MiB) | worker peak RSS (MiB) | simulator CPU share |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...noLimit.map(
       (r) =>
-        `| \`${r.scenario}\` | ${n(r.rows)} | ${n(r.seconds, 1)} | ${n(r.rowsPerSecond)} | ${n(r.ceilingRowsPerSecond)} | ${n(r.naiveRowsPerSecond)} | ${n(r.ratioToCeiling, 3)} | ${n(r.ratioToNaive, 3)} | ${n(r.requests)} | ${n(r.pages)} | ${n(r.chunks)} | ${n(r.pauses)} | ${n(r.workerPeakRssMiB)} | ${n(r.simulatorCpuShare, 3)} |`,
+        `| \`${r.scenario}\` | ${n(r.rows)} | ${n(r.seconds, 1)} | ${n(r.rowsPerSecond)} | ${n(r.ceilingRowsPerSecond)} | ${n(r.naiveRowsPerSecond)} | ${n(r.ratioToCeiling, 3)} | ${n(r.ratioToNaive, 3)} | ${n(r.requests)} | ${n(r.pages)} | ${n(r.chunks)} | ${n(r.pauses)} | ${n(r.workerStartRssMiB)} | ${n(r.workerPeakRssMiB)} | ${n(r.simulatorCpuShare, 3)} |`,
     ),
     '',
     'CPU seconds per process tree during the pipeline run, and the activity phases:',
@@ -659,6 +735,22 @@ async function writeDocs(results: ScenarioResult[], plot: RateSeries[], startedA
       (r) =>
         `| \`${r.scenario}\` | ${n(r.cpuSeconds.worker, 1)} | ${n(r.cpuSeconds.postgres, 1)} | ${n(r.cpuSeconds.temporal, 1)} | ${n(r.cpuSeconds.simulator, 1)} | ${n(r.cpuSeconds.bench, 1)} | ${n(r.phases.activities)} | ${n(r.phases.activitySeconds, 1)} | ${n(r.phases.outsideActivitiesSeconds, 1)} | ${n(r.phases.writeTransactions)} | ${n(r.phases.activityQueueMeanMs, 1)} | ${n(r.phases.workflowTasks)} |`,
     ),
+    '',
+    '## Memory over 10M rows (`memory-10m`)',
+    '',
+    "The worker's RSS (MiB) once up, its peak over the run, and its peak in each tenth of the run's time",
+    '(the first tenth holds the ramp-up; a worker that leaks grows tenth after tenth):',
+    '',
+    '| scenario | rows | seconds | rows/s | at start | peak | ' +
+      Array.from({ length: 10 }, (_, k) => `${k + 1}/10`).join(' | ') +
+      ' |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ' + Array.from({ length: 10 }, () => '---:').join(' | ') + ' |',
+    ...results
+      .filter((r) => r.memory !== null)
+      .map(
+        (r) =>
+          `| \`${r.scenario}\` | ${n(r.rows)} | ${n(r.seconds, 1)} | ${n(r.rowsPerSecond)} | ${n(r.memory!.startMiB)} | ${n(r.memory!.peakMiB)} | ${r.memory!.peakByTenthMiB.map((v) => n(v)).join(' | ')} |`,
+      ),
     '',
     '## Rate-bound (free tier, +150 ms a request)',
     '',
@@ -764,6 +856,7 @@ async function main(): Promise<number> {
   const plan = {
     'one-series-1m': take(1).map((key) => ({ key, from: FROM, to: FROM + sizes.oneSeriesRows * MIN })),
     'parallel-20': take(sizes.parallelSeries).map((key) => ({ key, from: FROM, to: FROM + sizes.parallelRows * MIN })),
+    'memory-10m': take(sizes.memorySeries).map((key) => ({ key, from: FROM, to: FROM + sizes.memoryRows * MIN })),
     'rate-bound': take(sizes.rateSeries).map((key) => ({ key, from: FROM, to: Date.UTC(2025, 0, 1) / 1000 })),
   } satisfies Record<ScenarioName, BenchSeries[]>;
 
@@ -794,7 +887,9 @@ async function main(): Promise<number> {
         r =
           name === 'rate-bound'
             ? await bench.rateBound(plan[name], sizes.rateSeconds)
-            : await bench.noLimit(name, plan[name]);
+            : name === 'memory-10m'
+              ? await bench.memory(name, plan[name])
+              : await bench.noLimit(name, plan[name]);
       } catch (err) {
         say(`${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
         throw err;
