@@ -21,6 +21,8 @@ import { fundingRateOptions, openInterestOptions } from './derivatives';
 import { dataApiSource } from './index';
 import { mapInstruments } from './reference';
 import { OPEN_GATE } from '../../rate-gate';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 
@@ -324,13 +326,20 @@ describe('Data API parsers on the wire reference examples (fixtures)', () => {
   it('a top-list page: assets and ranks; LAUNCH_DATE as a date', async () => {
     const spec = dataApiSource.references['assets-top-list']!;
     const body = fixture('top-list-page-1.json');
+    // The fixture served over real HTTP by a one-route server.
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(body));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
     const ctx = {
-      config: { baseUrl: 'http://fixture.invalid', apiKey: undefined, timeoutMs: 1_000, rateLimits: 'off' as const },
+      config: {
+        baseUrl: `http://127.0.0.1:${port}`,
+        apiKey: undefined,
+        timeoutMs: 1_000,
+        rateLimits: 'off' as const,
+      },
       signal: new AbortController().signal,
       gate: OPEN_GATE,
     };
-    const realFetch = globalThis.fetch;
-    globalThis.fetch = async () => new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
     try {
       const page = await spec.fetchPage(ctx, spec.paramsSchema.parse({ maxPages: 1, pageSize: 10 }), undefined);
       expect(page.topList!.map((t) => [t.rank, t.symbol, t.assetId])).toEqual([
@@ -341,7 +350,7 @@ describe('Data API parsers on the wire reference examples (fixtures)', () => {
       expect(page.assets![0]!.attributes).toMatchObject({ ID_LEGACY: 1182, URI: 'bitcoin' });
       expect(page.next).toBeUndefined();
     } finally {
-      globalThis.fetch = realFetch;
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });

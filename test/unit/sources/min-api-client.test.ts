@@ -15,6 +15,7 @@ import {
 } from '../../../activities/errors';
 import { OPEN_GATE, type RateGate } from '../../../activities/rate-gate';
 import { Secret } from '../../../activities/secret';
+import http from 'node:http';
 import type { Interval } from '../../../workflows/contracts/series';
 import type {
   FetchContext,
@@ -171,17 +172,19 @@ describe('min-api histo-ohlcv over HTTP', () => {
   });
 
   it('sends the API key as an authorization header, never in the URL', async () => {
-    const spy = vi.spyOn(globalThis, 'fetch');
+    const spy = vi.spyOn(http, 'get');
     const page = await histoOhlcv.fetchPage(ctx({ apiKey: new Secret('sk-min-valid') }), hours);
     expect(page.batch.numRows).toBe(24);
     expect(spy).toHaveBeenCalledTimes(1);
-    const [url, init] = spy.mock.calls[0]!;
+    const [url, init] = spy.mock.calls[0]! as unknown as [URL, http.RequestOptions];
     expect(String(url)).not.toContain('sk-min-valid');
-    expect((init?.headers as Record<string, string>).authorization).toBe('Apikey sk-min-valid');
+    expect((init.headers as Record<string, string>).authorization).toBe('Apikey sk-min-valid');
     expect(page.request).not.toContain('sk-min-valid');
     // Keyless: no authorization header at all.
     await histoOhlcv.fetchPage(ctx(), hours);
-    expect((spy.mock.calls[1]![1]?.headers as Record<string, string>).authorization).toBeUndefined();
+    const [, keyless] = spy.mock.calls[1]! as unknown as [URL, http.RequestOptions];
+    expect((keyless.headers as Record<string, string>).authorization).toBeUndefined();
+    spy.mockRestore();
   });
 
   it('quota per key: the exhausted window the headers report pauses the gate; Type 99 waits for its reset', async () => {
@@ -268,11 +271,12 @@ describe('min-api histo-ohlcv over HTTP', () => {
   });
 
   it('an instrument that is not FSYM-TSYM fails before any request', async () => {
-    const spy = vi.spyOn(globalThis, 'fetch');
+    const spy = vi.spyOn(http, 'get');
     await expect(histoOhlcv.fetchPage(ctx(), req('CCCAGG', 'BTCUSD', '1h', from, from))).rejects.toBeInstanceOf(
       SourceRequestError,
     );
     expect(spy).not.toHaveBeenCalled();
+    spy.mockRestore();
   });
 
   it('drift: a missing `close` fails the page naming it; a new field is reported and the rows stored', async () => {
