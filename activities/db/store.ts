@@ -488,6 +488,7 @@ async function copyPages(
         for (const page of pages) yield* copyBinaryRows(page.batch, columns);
         yield copyBinaryTrailer();
       })(),
+      { objectMode: true, highWaterMark: 1 }, // one page's rows rendered ahead of the socket, not 16
     ),
     client.query(copyFrom(statement)),
   );
