@@ -34,6 +34,7 @@ import {
   type ManagedProcess,
 } from './processes';
 import { ensureSearchAttributesViaClient, loadSearchAttributeRegistrations, startTemporalDev } from './temporal-dev';
+import { buildWorker, WORKER_BUILD, WORKER_MALLOC_ENV, WORKER_SOURCE } from '../workers/build-worker';
 
 export { ComponentStartError, ManagedProcess, StackError, Supervisor, ToolMissingError } from './processes';
 export { PortInUseError, PORT_ENV_HINTS, assertPortFree, freePort } from './ports';
@@ -71,7 +72,7 @@ export interface StackOptions {
   };
   /** The API simulator; false = do not start it. */
   simulator?: false | { port?: number };
-  /** Workers to start after the migrations (`node --import tsx workers/ingest-worker.ts`). */
+  /** Workers to start after the migrations (`node dist/ingest-worker.mjs`, built at start: workers/build-worker.ts). */
   workers?: Array<{ name: string; env: Record<string, string> }>;
   /** Log sink for every line of every component (`[name] line`). Default: stderr. */
   log?: (line: string) => void;
@@ -126,7 +127,7 @@ const DEFAULTS = {
   namespace: 'default',
 } as const;
 
-const WORKER_ENTRY = path.join(REPO_ROOT, 'workers', 'ingest-worker.ts');
+const WORKER_ENTRY = WORKER_SOURCE;
 const SIMULATOR_ENTRY = path.join(REPO_ROOT, 'simulator', 'main.ts');
 
 const defaultLog = (line: string): void => {
@@ -178,6 +179,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       );
     if ((opts.workers?.length ?? 0) > 0 && !fs.existsSync(WORKER_ENTRY))
       throw new ToolMissingError(`worker entrypoint ${WORKER_ENTRY} not found`);
+    // Workers run as the image runs them: the one-file build (workers/build-worker.ts), fresh.
+    let workerBuilt: Promise<unknown> | undefined;
 
     // 2. PostgreSQL, Temporal and the simulator in parallel
     const dbFile =
@@ -260,12 +263,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     });
     const startWorker = async (name: string, env?: Record<string, string>): Promise<ManagedProcess> => {
       if (!fs.existsSync(WORKER_ENTRY)) throw new ToolMissingError(`worker entrypoint ${WORKER_ENTRY} not found`);
+      workerBuilt ??= buildWorker();
+      await workerBuilt;
       const proc = await sup.start({
         name: `worker-${name}`,
         label: `worker ${name}`,
         command: process.execPath,
-        args: [...tsxImportArgs(), WORKER_ENTRY],
-        env: workerEnv(env),
+        args: [WORKER_BUILD],
+        env: { ...WORKER_MALLOC_ENV, ...workerEnv(env) },
         cwd: REPO_ROOT,
         stopSignal: 'SIGTERM',
         stopTimeoutMs: 30_000,

@@ -14,6 +14,7 @@ import { PgCoverageStore } from '../activities/db/coverage-store';
 import { createPool } from '../activities/db/pool';
 import { migrate } from '../activities/db/migrate';
 import { activityInterceptors } from '../activities/interceptors';
+import { findUp } from '../activities/repo-path';
 import { OPEN_GATE, PgRateGate } from '../activities/rate-gate';
 import { ConfigError } from '../activities/errors';
 import type { SourceRuntime } from '../activities/runtime';
@@ -21,7 +22,7 @@ import { sourceTaskQueue } from '../workflows/contracts/task-queues';
 import { describeConfig, loadConfig, type WorkerConfig } from './config';
 import { freePort, startMetricsServer, type MetricsServer } from './metrics-server';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+export const WORKFLOWS_PATH = findUp(import.meta.url, 'workflows/index.ts');
 
 /** Create (but do not run) the workers this config asks for. */
 export async function createWorkers(

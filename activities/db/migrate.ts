@@ -3,10 +3,10 @@
  * `schema_migrations` by node-pg-migrate, under a blocking advisory lock so that several workers
  * starting together apply them exactly once. Idempotent: a second run applies nothing.
  */
-import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
+import { findUp } from '../repo-path';
 
-export const SQL_DIR = fileURLToPath(new URL('../../sql', import.meta.url));
+export const SQL_DIR = findUp(import.meta.url, 'sql');
 
 export async function migrate(
   databaseUrl: string,

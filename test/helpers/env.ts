@@ -6,7 +6,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import pg from 'pg';
@@ -17,6 +16,7 @@ import { SimulatorControl } from '../../simulator/control-client';
 import type { FaultSpec } from '../../simulator/types';
 import { loadConfig } from '../../workers/config';
 import { createWorkers } from '../../workers/ingest-worker';
+import { buildWorker, WORKER_BUILD, WORKER_MALLOC_ENV } from '../../workers/build-worker';
 
 export interface TestEnv {
   readonly name: string;
@@ -151,10 +151,17 @@ export interface WorkerProcess {
   readonly exited: Promise<number | string | null>;
 }
 
-/** Start a worker as a child process (`node --import tsx workers/ingest-worker.ts`), ready when it says so. */
+let workerBuilt: Promise<unknown> | undefined;
+
+/**
+ * Start a worker as a child process as the image runs it (the one-file build, `node
+ * dist/ingest-worker.mjs`, built once per test process), ready when it says so.
+ */
 export async function startWorkerProcess(env: TestEnv, extraEnv: Record<string, string> = {}): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('workers/ingest-worker.ts')], {
-    env: { ...process.env, ...env.workerEnv, ...extraEnv },
+  workerBuilt ??= buildWorker();
+  await workerBuilt;
+  const child = spawn(process.execPath, [WORKER_BUILD], {
+    env: { ...WORKER_MALLOC_ENV, ...process.env, ...env.workerEnv, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   spawned.set(env.name, [...(spawned.get(env.name) ?? []), child]);

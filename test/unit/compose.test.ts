@@ -18,6 +18,7 @@ import { ConfigError } from '../../activities/errors';
 import { simulatorWorkerEnv } from '../../stack/simulator-env';
 import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../../workflows/contracts/search-attributes';
 import { loadConfig } from '../../workers/config';
+import { WORKER_BUILD, WORKER_MALLOC_ENV } from '../../workers/build-worker';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const at = (...p: string[]): string => path.join(ROOT, ...p);
@@ -214,11 +215,26 @@ describe('docker-compose.yml', () => {
       .scripts;
     const dockerfile = readFileSync(at('Dockerfile'), 'utf8');
     const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
-    expect((JSON.parse(cmd!) as string[]).join(' ')).toBe(scripts.worker);
+    // `npm run worker` builds the one-file worker, then runs what the image runs (built at image build).
+    const run = (JSON.parse(cmd!) as string[]).join(' ');
+    expect(run).toBe(`node ${path.relative(ROOT, WORKER_BUILD)}`);
+    expect(scripts.worker).toMatch(new RegExp(`^${scripts['build:worker']!} && .* exec ${run}$`));
     expect(text(resolved.services.migrate!.command)).toBe(scripts.migrate);
     expect(text(resolvedSim.services.simulator!.command)).toBe(scripts.simulator);
     expect(dockerfile).toMatch(/^RUN npm ci\b/m);
     expect(dockerfile).toMatch(/^RUN npm run build:bundle$/m);
+    expect(dockerfile).toMatch(/^RUN npm run build:worker$/m);
+  });
+
+  it('runs the worker with the allocator settings the local stack gives it (WORKER_MALLOC_ENV)', () => {
+    const dockerfile = readFileSync(at('Dockerfile'), 'utf8');
+    const worker = (JSON.parse(readFileSync(at('package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts
+      .worker!;
+    expect(Object.keys(WORKER_MALLOC_ENV).length).toBeGreaterThan(0);
+    for (const [k, v] of Object.entries(WORKER_MALLOC_ENV)) {
+      expect(dockerfile, `Dockerfile ENV ${k}`).toMatch(new RegExp(`^\\s+${k}=${v}\\b`, 'm'));
+      expect(worker, `npm run worker: ${k}`).toContain(`${k}=\${${k}:-${v}}`);
+    }
   });
 
   it('mounts files that exist', () => {
