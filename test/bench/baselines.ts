@@ -1,10 +1,13 @@
 /**
- * The two baselines the bench compares the pipeline with, on the same rows and the same table:
+ * The baselines the bench compares the pipeline with, on the same rows and the same table:
  *
  * - **database ceiling**: the rows as a COPY text file, then one `psql` session: per series, in one
  *   transaction, `\copy` into the store's own TEMP stage table and the store's own merge statement
  *   (`datasetSql(spotOhlcv)`: `INSERT … SELECT … FROM stage ON CONFLICT (market, instrument,
  *   interval, ts) DO UPDATE … WHERE changed`), its parameters inlined. Timed: the psql run.
+ * - **COPY ceiling**: the rows as a COPY text file of the fact table's own columns, then one
+ *   `psql` session: per series, in one transaction, `\copy` straight into `spot_ohlcv` (no stage,
+ *   no merge): the physical limit of the path the pipeline takes for a range with nothing stored.
  * - **naive path**: multi-row `INSERT … VALUES … ON CONFLICT … DO UPDATE`, 1,000 rows per
  *   statement, each statement its own transaction, from Node with `pg`. Timed: the statements
  *   (the rows are generated between them, outside the clock).
@@ -52,22 +55,73 @@ export function expectedCount(key: SeriesKey, from: number, to: number): number 
   return n;
 }
 
-/** Write one series' rows as COPY text (stage columns); returns the row count. */
-export async function writeCopyFile(s: BenchSeries, file: string): Promise<number> {
-  const out = createWriteStream(file);
+/** The fact table's columns a direct copy writes (the series key and run id as constants). */
+const DIRECT_COLUMNS = ['market', 'instrument', 'interval', 'ts', ...spotOhlcv.columns.map((c) => c.name), 'is_final'];
+const TIME_COLUMNS = new Set(['ts', ...spotOhlcv.columns.filter((c) => c.type === 'timestamptz').map((c) => c.name)]);
+
+/**
+ * Write one series' rows as COPY text twice: the stage's columns (`stageFile`) and the fact
+ * table's (`directFile`: times as ISO instants, every period closed); returns the row count.
+ */
+export async function writeCopyFiles(s: BenchSeries, stageFile: string, directFile: string): Promise<number> {
+  const stage = createWriteStream(stageFile);
+  const direct = createWriteStream(directFile);
+  const key: Record<string, unknown> = { market: s.key.market, instrument: s.key.instrument, interval: s.key.interval };
   let n = 0;
   for (const rows of rowSlices(s)) {
-    let text = '';
+    let a = '';
+    let b = '';
     for (const r of rows) {
-      const rec = r as unknown as Record<string, unknown>;
-      text += STAGE_COLUMNS.map((c) => cell(rec[c])).join('\t') + '\n';
+      const rec: Record<string, unknown> = { ...key, ...(r as unknown as Record<string, unknown>), is_final: true };
+      a += STAGE_COLUMNS.map((c) => cell(rec[c])).join('\t') + '\n';
+      b +=
+        DIRECT_COLUMNS.map((c) =>
+          TIME_COLUMNS.has(c) && typeof rec[c] === 'number'
+            ? new Date((rec[c] as number) * 1000).toISOString()
+            : cell(rec[c]),
+        ).join('\t') + '\t0\n'; // ingest_run_id
     }
     n += rows.length;
-    if (!out.write(text)) await once(out, 'drain');
+    if (!stage.write(a)) await once(stage, 'drain');
+    if (!direct.write(b)) await once(direct, 'drain');
   }
-  out.end();
-  await once(out, 'finish');
+  stage.end();
+  direct.end();
+  await Promise.all([once(stage, 'finish'), once(direct, 'finish')]);
   return n;
+}
+
+async function runPsql(binDir: string, databaseUrl: string, lines: string[], scriptFile: string): Promise<number> {
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(scriptFile, ['\\set ON_ERROR_STOP on', ...lines].join('\n') + '\n');
+  const t0 = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    execFile(
+      path.join(binDir, 'psql'),
+      ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', databaseUrl, '-f', scriptFile],
+      { maxBuffer: 16 << 20 },
+      (err, _stdout, stderr) => (err ? reject(new Error(`psql: ${err.message}\n${stderr}`)) : resolve()),
+    );
+  });
+  return (performance.now() - t0) / 1000;
+}
+
+/**
+ * The COPY ceiling: `psql` \copy of each series' direct file straight into `spot_ohlcv`, one
+ * transaction per series, one session. Returns the seconds of the psql run.
+ */
+export async function runCopyCeiling(
+  binDir: string,
+  databaseUrl: string,
+  files: Array<{ series: BenchSeries; file: string }>,
+  scriptFile: string,
+): Promise<number> {
+  const lines = files.flatMap(({ file }) => [
+    'BEGIN;',
+    `\\copy spot_ohlcv (${[...DIRECT_COLUMNS, 'ingest_run_id'].join(', ')}) FROM ${literal(path.resolve(file))}`,
+    'COMMIT;',
+  ]);
+  return runPsql(binDir, databaseUrl, lines, scriptFile);
 }
 
 const literal = (v: string | number): string => (typeof v === 'number' ? String(v) : `'${v.replace(/'/g, "''")}'`);
@@ -89,7 +143,7 @@ export async function runCeiling(
 ): Promise<number> {
   const sql = datasetSql(spotOhlcv);
   const finalBefore = Math.floor(Date.now() / 1000);
-  const lines: string[] = ['\\set ON_ERROR_STOP on'];
+  const lines: string[] = [];
   for (const { series, file } of files) {
     const params = [...spotOhlcv.seriesValues(series.key), STEP, finalBefore, 0];
     lines.push(
@@ -100,18 +154,7 @@ export async function runCeiling(
       'COMMIT;',
     );
   }
-  const { writeFile } = await import('node:fs/promises');
-  await writeFile(scriptFile, lines.join('\n') + '\n');
-  const t0 = performance.now();
-  await new Promise<void>((resolve, reject) => {
-    execFile(
-      path.join(binDir, 'psql'),
-      ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', databaseUrl, '-f', scriptFile],
-      { maxBuffer: 16 << 20 },
-      (err, _stdout, stderr) => (err ? reject(new Error(`psql: ${err.message}\n${stderr}`)) : resolve()),
-    );
-  });
-  return (performance.now() - t0) / 1000;
+  return runPsql(binDir, databaseUrl, lines, scriptFile);
 }
 
 const FACT_COLUMNS = ['market', 'instrument', 'interval', 'ts', ...spotOhlcv.columns.map((c) => c.name), 'is_final'];

@@ -39,7 +39,7 @@ import { BACKFILL_DEFAULTS, type BackfillProgress, type BackfillSeriesInput } fr
 import { backfillWorkflowId } from '../../workflows/contracts/ids';
 import type { SeriesKey } from '../../workflows/contracts/series';
 import { DEFAULT_TASK_QUEUE } from '../../workflows/contracts/task-queues';
-import { expectedCount, runCeiling, runNaive, writeCopyFile, type BenchSeries } from './baselines';
+import { expectedCount, runCeiling, runCopyCeiling, runNaive, writeCopyFiles, type BenchSeries } from './baselines';
 import { memoryMiB, treeCpuSeconds } from './procfs';
 import { writeSvg, type RateSeries } from './report';
 
@@ -73,6 +73,28 @@ const SLOW_MS = 150;
 /** "Off" on the simulator: every window far beyond what a run can use (a null override means the default). */
 const SIM_LIMITS_OFF = Object.fromEntries(RATE_WINDOWS.map((w) => [w, 1_000_000_000]));
 
+/** BENCH_HEAP=1: the worker's heap figures (its /metrics) when its RSS was highest, MiB. */
+let heapAtPeak: Record<string, number> = {};
+async function heapSample(port: number, rss: number): Promise<void> {
+  if ((heapAtPeak.rss ?? 0) >= rss) return;
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const pick = (name: string): number =>
+      Math.round(
+        Number(new RegExp(`^crypto_ingest_worker_${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1]) / 1048576,
+      );
+    heapAtPeak = {
+      rss: Math.round(rss),
+      heapTotal: pick('nodejs_heap_size_total_bytes'),
+      heapUsed: pick('nodejs_heap_size_used_bytes'),
+      external: pick('nodejs_external_memory_bytes'),
+      oldSpace: pick('nodejs_heap_space_size_total_bytes\\{space="old"\\}'),
+    };
+  } catch {
+    // a lost sample
+  }
+}
+
 const say = (line: string): void => {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 };
@@ -103,6 +125,10 @@ interface ScenarioResult {
   ratioToCeiling: number | null;
   /** End-to-end rows/s ÷ naive rows/s (> 1 = faster than the naive path). */
   ratioToNaive: number | null;
+  /** psql \copy straight into the table (no stage, no merge): the limit of the fresh-range path. */
+  copyCeilingSeconds: number | null;
+  copyCeilingRowsPerSecond: number | null;
+  ratioToCopyCeiling: number | null;
   workerPeakRssMiB: number | null;
   /** The worker's RSS once it is up, before the scenario's first workflow (its fixed cost). */
   workerStartRssMiB: number | null;
@@ -264,6 +290,7 @@ class Bench {
         if (!m) return;
         peakRss = Math.max(peakRss, m.rss, m.hwm);
         rssTimeline.push([Number(((Date.now() - rssFrom) / 1000).toFixed(1)), Math.round(m.rss)]);
+        if (process.env.BENCH_HEAP === '1') void heapSample(metricsPort, m.rss);
       }, 500);
       const keys = series.map((s) => `${s.key.market}/${s.key.instrument}`);
       await this.control.resetStats('data-api');
@@ -351,6 +378,8 @@ class Bench {
       sampling = false;
       await sampler;
       clearInterval(memTimer);
+      if (process.env.BENCH_HEAP === '1')
+        say(`${name}: the worker's memory at its RSS peak: ${JSON.stringify(heapAtPeak)}`);
       const m = memoryMiB(worker.pid);
       if (m) peakRss = Math.max(peakRss, m.rss, m.hwm);
       const metrics = await scrapeLatencies(
@@ -402,13 +431,16 @@ class Bench {
     await this.control.setLimits('data-api', SIM_LIMITS_OFF);
     say(`${name}: ${series.length} series, writing the rows as COPY text`);
     const files: Array<{ series: BenchSeries; file: string }> = [];
+    const directFiles: Array<{ series: BenchSeries; file: string }> = [];
     let expectedRows = 0;
     const dir = path.join(this.dataDir, 'rows');
     mkdirSync(dir, { recursive: true });
     for (const [i, s] of series.entries()) {
       const file = path.join(dir, `${name}-${i}.tsv`);
-      expectedRows += await writeCopyFile(s, file);
+      const direct = path.join(dir, `${name}-${i}-direct.tsv`);
+      expectedRows += await writeCopyFiles(s, file, direct);
       files.push({ series: s, file });
+      directFiles.push({ series: s, file: direct });
     }
     const lo = Math.min(...series.map((s) => s.from));
     const hi = Math.max(...series.map((s) => s.to));
@@ -424,12 +456,24 @@ class Bench {
     if (ceiling.rows !== expectedRows) problems.push(`ceiling stored ${ceiling.rows} rows, ${expectedRows} expected`);
     await this.clean(series);
 
-    say(`${name}: naive (1,000-row INSERT … ON CONFLICT from pg), ceiling took ${ceilingSeconds.toFixed(1)} s`);
+    say(`${name}: COPY ceiling (psql \\copy straight into the table), ceiling took ${ceilingSeconds.toFixed(1)} s`);
+    const copySeconds = await runCopyCeiling(
+      this.binDir,
+      this.stack.databaseUrl,
+      directFiles,
+      path.join(dir, `${name}-direct.sql`),
+    );
+    const copyCeiling: Baseline = { seconds: copySeconds, rows: await this.countRows(series) };
+    if (copyCeiling.rows !== expectedRows)
+      problems.push(`COPY ceiling stored ${copyCeiling.rows} rows, ${expectedRows} expected`);
+    await this.clean(series);
+
+    say(`${name}: naive (1,000-row INSERT … ON CONFLICT from pg), COPY ceiling took ${copySeconds.toFixed(1)} s`);
     const naiveSeconds = await runNaive(this.stack.databaseUrl, series);
     const naive: Baseline = { seconds: naiveSeconds, rows: await this.countRows(series) };
     if (naive.rows !== expectedRows) problems.push(`naive stored ${naive.rows} rows, ${expectedRows} expected`);
     await this.clean(series);
-    for (const f of files) rmSync(f.file, { force: true });
+    for (const f of [...files, ...directFiles]) rmSync(f.file, { force: true });
 
     say(`${name}: the pipeline, naive took ${naiveSeconds.toFixed(1)} s`);
     const run = await this.runPipeline(name, series, { DATA_API_RATE_LIMITS: 'off' });
@@ -437,7 +481,7 @@ class Bench {
     if (rows !== expectedRows) problems.push(`the pipeline stored ${rows} rows, ${expectedRows} expected`);
     for (const r of run.results) if (r.status !== 'completed') problems.push(`a backfill ended ${r.status}`);
     this.series.set(name, { name, points: run.timeline });
-    return this.result(name, series, run, rows, expectedRows, problems, ceiling, naive, null);
+    return this.result(name, series, run, rows, expectedRows, problems, ceiling, naive, null, null, copyCeiling);
   }
 
   /**
@@ -553,10 +597,12 @@ class Bench {
     naive: Baseline | null,
     rateBound: ScenarioResult['rateBound'],
     memory: ScenarioResult['memory'] = null,
+    copyCeiling: Baseline | null = null,
   ): Promise<ScenarioResult> {
     const rps = (run.rowsAtStop ?? rows) / run.seconds;
     const ceilingRps = ceiling ? ceiling.rows / ceiling.seconds : null;
     const naiveRps = naive ? naive.rows / naive.seconds : null;
+    const copyRps = copyCeiling ? copyCeiling.rows / copyCeiling.seconds : null;
     const writeTransactions = await this.writeTransactions(series, run.t0);
     const ingest = run.metrics['temporal_activity_execution_latency|ingestChunk'];
     // schedule-to-start carries no activity type: every task of the source's activity queue
@@ -580,6 +626,9 @@ class Bench {
       naiveRowsPerSecond: round(naiveRps, 0),
       ratioToCeiling: ceilingRps ? round(rps / ceilingRps, 3) : null,
       ratioToNaive: naiveRps ? round(rps / naiveRps, 3) : null,
+      copyCeilingSeconds: copyCeiling ? round(copyCeiling.seconds, 2) : null,
+      copyCeilingRowsPerSecond: round(copyRps, 0),
+      ratioToCopyCeiling: copyRps ? round(rps / copyRps, 3) : null,
       workerPeakRssMiB: run.workerPeakRssMiB,
       workerStartRssMiB: run.workerStartRssMiB,
       requests: run.requests,
@@ -720,11 +769,11 @@ async function writeDocs(results: ScenarioResult[], plot: RateSeries[], startedA
     '',
     '## Throughput (rate limits off)',
     '',
-    '| scenario | rows | seconds | rows/s end to end | rows/s ceiling | rows/s naive | ratio to ceiling | ratio to naive | requests | pages | chunks | pauses | worker RSS at start (MiB) | worker peak RSS (MiB) | simulator CPU share |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | rows | seconds | rows/s end to end | rows/s ceiling | rows/s naive | ratio to ceiling | ratio to naive | rows/s COPY ceiling | ratio to COPY ceiling | requests | pages | chunks | pauses | worker RSS at start (MiB) | worker peak RSS (MiB) | simulator CPU share |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...noLimit.map(
       (r) =>
-        `| \`${r.scenario}\` | ${n(r.rows)} | ${n(r.seconds, 1)} | ${n(r.rowsPerSecond)} | ${n(r.ceilingRowsPerSecond)} | ${n(r.naiveRowsPerSecond)} | ${n(r.ratioToCeiling, 3)} | ${n(r.ratioToNaive, 3)} | ${n(r.requests)} | ${n(r.pages)} | ${n(r.chunks)} | ${n(r.pauses)} | ${n(r.workerStartRssMiB)} | ${n(r.workerPeakRssMiB)} | ${n(r.simulatorCpuShare, 3)} |`,
+        `| \`${r.scenario}\` | ${n(r.rows)} | ${n(r.seconds, 1)} | ${n(r.rowsPerSecond)} | ${n(r.ceilingRowsPerSecond)} | ${n(r.naiveRowsPerSecond)} | ${n(r.ratioToCeiling, 3)} | ${n(r.ratioToNaive, 3)} | ${n(r.copyCeilingRowsPerSecond)} | ${n(r.ratioToCopyCeiling, 3)} | ${n(r.requests)} | ${n(r.pages)} | ${n(r.chunks)} | ${n(r.pauses)} | ${n(r.workerStartRssMiB)} | ${n(r.workerPeakRssMiB)} | ${n(r.simulatorCpuShare, 3)} |`,
     ),
     '',
     'CPU seconds per process tree during the pipeline run, and the activity phases:',
@@ -777,10 +826,16 @@ async function writeDocs(results: ScenarioResult[], plot: RateSeries[], startedA
     '  merge (`datasetSql(spotOhlcv).merge`: `INSERT … SELECT … ON CONFLICT (market, instrument, interval, ts) DO',
     "  UPDATE … WHERE changed`). Timed: the psql run. Not in it: the store's other statements (stored-row checks,",
     '  lineage, watermark, coverage, checkpoint).',
+    "- **COPY ceiling**: the same rows as a COPY text file of the fact table's own columns, `\\copy` by one `psql`",
+    '  session straight into `spot_ohlcv`, one transaction per series: no stage, no merge. The pipeline takes this path',
+    '  for a batch over a range of its series with nothing stored yet (every batch of these scenarios), so its ratio to',
+    '  this ceiling is the one that says how much the pipeline adds; the ratio to the (staged merge) ceiling above',
+    '  compares it with the path the issue named. Both are timed on the same table in the same run.',
     '- **Naive path**: the same rows as multi-row `INSERT … VALUES … ON CONFLICT … DO UPDATE`, 1,000 rows per statement,',
     '  each statement its own transaction, from Node with `pg` (one connection). Timed: the statements only.',
     "- Each path writes into an empty range on the same table: before each, the series' rows are deleted and",
-    '  `spot_ohlcv` vacuumed (same series, same rows; ceiling first, then naive, then the pipeline).',
+    '  `spot_ohlcv` vacuumed (same series, same rows; ceiling first, then the COPY ceiling, then naive, then the',
+    '  pipeline).',
     '- **Worker peak RSS**: `/proc/<worker>/status` VmRSS/VmHWM sampled every 500 ms. **Simulator CPU share**: its',
     '  utime+stime over the scenario ÷ elapsed (1 = one core). CPU per tree: the process and its descendants.',
     "- **Activities**: ingestChunk = the worker SDK's `temporal_activity_execution_latency` (count, Σ); outside activities",
