@@ -442,13 +442,7 @@ class Bench {
       files.push({ series: s, file });
       directFiles.push({ series: s, file: direct });
     }
-    const lo = Math.min(...series.map((s) => s.from));
-    const hi = Math.max(...series.map((s) => s.to));
-    await this.pool.query(
-      `SELECT ensure_monthly_partitions('spot_ohlcv'::regclass, to_timestamp($1), to_timestamp($2))`,
-      [lo, hi],
-    );
-    await this.clean(series);
+    await this.emptyRanges(series);
 
     say(`${name}: ceiling (psql \\copy + the store's merge), ${expectedRows} rows`);
     const ceilingSeconds = await runCeiling(this.binDir, this.stack.databaseUrl, files, path.join(dir, `${name}.sql`));
@@ -484,6 +478,17 @@ class Bench {
     return this.result(name, series, run, rows, expectedRows, problems, ceiling, naive, null, null, copyCeiling);
   }
 
+  /** The series' months partitioned and their ranges empty (before a path writes them). */
+  async emptyRanges(series: BenchSeries[]): Promise<void> {
+    const lo = Math.min(...series.map((s) => s.from));
+    const hi = Math.max(...series.map((s) => s.to));
+    await this.pool.query(
+      `SELECT ensure_monthly_partitions('spot_ohlcv'::regclass, to_timestamp($1), to_timestamp($2))`,
+      [lo, hi],
+    );
+    await this.clean(series);
+  }
+
   /**
    * Many rows through one worker, no baselines: does its memory stay flat? RSS peaks per tenth of
    * the run's time (the first tenth includes the ramp-up).
@@ -494,13 +499,7 @@ class Bench {
     await this.control.setLimits('data-api', SIM_LIMITS_OFF);
     let expectedRows = 0;
     for (const s of series) expectedRows += expectedCount(s.key, s.from, s.to);
-    const lo = Math.min(...series.map((s) => s.from));
-    const hi = Math.max(...series.map((s) => s.to));
-    await this.pool.query(
-      `SELECT ensure_monthly_partitions('spot_ohlcv'::regclass, to_timestamp($1), to_timestamp($2))`,
-      [lo, hi],
-    );
-    await this.clean(series);
+    await this.emptyRanges(series);
     say(`${name}: ${series.length} series, ${expectedRows} rows, the pipeline only`);
     const run = await this.runPipeline(name, series, { DATA_API_RATE_LIMITS: 'off' });
     const rows = await this.countRows(series);

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { plainCheckOf } from '../../activities/plain-check';
 import { futuresOhlcvRowSchema, spotOhlcvRowSchema } from '../../activities/sources/data-api/ohlcv';
+import { fundingRateRowSchema, openInterestRowSchema } from '../../activities/sources/data-api/derivatives';
+import { histoRowSchema } from '../../activities/sources/min-api/histo';
 
 const SAMPLES: unknown[] = [
   0,
@@ -70,8 +72,15 @@ describe('plainCheckOf', () => {
     expect(plainCheckOf(z.array(z.number()))).toBeUndefined();
   });
 
-  it('the OHLCV row schemas have one, and it accepts a real row and refuses a "NaN" string', () => {
-    for (const s of [spotOhlcvRowSchema, futuresOhlcvRowSchema]) expect(plainCheckOf(s)).toBeDefined();
+  it('every time-series row schema has one; it accepts a real row and refuses a "NaN" string', () => {
+    for (const s of [
+      spotOhlcvRowSchema,
+      futuresOhlcvRowSchema,
+      openInterestRowSchema,
+      fundingRateRowSchema,
+      histoRowSchema,
+    ])
+      expect(plainCheckOf(s as never)).toBeDefined();
     const row = {
       UNIT: 'DAY',
       TIMESTAMP: 1749081600,
