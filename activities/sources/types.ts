@@ -182,6 +182,8 @@ export interface ReferenceDatasetSpec<C, P = unknown> {
   readonly paramsSchema: z.ZodType<P>;
   /** Fetch one page; `pageToken` is undefined for the first. */
   fetchPage(ctx: FetchContext<C>, params: P, pageToken: string | undefined): Promise<ReferencePage>;
+  /** Requests one snapshot with these (parsed) parameters makes at most (the universe plan's count). */
+  plannedCalls(params: P): number;
 }
 
 export interface SourceDefinition<C = unknown> {

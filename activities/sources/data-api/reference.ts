@@ -99,6 +99,7 @@ const assetsTopList: ReferenceDatasetSpec<DataApiConfig, z.output<typeof topList
   description: 'Assets ranked by market cap or volume (Data API /asset/v1/top/list), as a dated snapshot',
   writes: ['assets', 'top_list_snapshots'],
   paramsSchema: topListParams,
+  plannedCalls: (p) => p.maxPages,
   async fetchPage(ctx, p, token): Promise<ReferencePage> {
     const page = token === undefined ? 1 : Number(token);
     const { checked, meta } = await getData(ctx, '/asset/v1/top/list', {
@@ -144,6 +145,7 @@ const assetMetadata: ReferenceDatasetSpec<DataApiConfig, z.output<typeof metadat
   description: 'Asset metadata (Data API /asset/v1/metadata), one request per asset',
   writes: ['assets'],
   paramsSchema: metadataParams,
+  plannedCalls: (p) => p.assets.length,
   async fetchPage(ctx, p, token): Promise<ReferencePage> {
     const i = token === undefined ? 0 : Number(token);
     const { checked, meta } = await getData(ctx, '/asset/v1/metadata', {
@@ -257,6 +259,7 @@ function instrumentsDataset(
     description: `${kind === 'spot' ? 'Spot' : 'Futures'} markets and their instruments (Data API /${kind}/v1/markets/instruments)`,
     writes: ['markets', 'instruments'],
     paramsSchema: instrumentsParams,
+    plannedCalls: (p) => p.markets?.length ?? 1, // one request per market; all markets in one
     async fetchPage(ctx, p, token): Promise<ReferencePage> {
       const i = token === undefined ? 0 : Number(token);
       const market = p.markets?.[i];

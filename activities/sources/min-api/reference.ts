@@ -129,6 +129,7 @@ const topList: ReferenceDatasetSpec<MinApiConfig, TopListParams> = {
   description: 'Coins ranked by market cap or total volume (min-api /data/top/{mktcapfull,totalvolfull}), dated',
   writes: ['assets', 'top_list_snapshots'],
   paramsSchema: topListParams,
+  plannedCalls: (p) => p.pages,
   async fetchPage(ctx, p, token): Promise<ReferencePage> {
     const page = token === undefined ? 0 : Number(token);
     const { json, meta } = await getMinApi(ctx, `/data/top/${p.list}`, { limit: p.limit, page, tsym: p.tsym });
@@ -199,6 +200,7 @@ const coinList: ReferenceDatasetSpec<MinApiConfig, CoinListParams> = {
   description: 'Every coin CryptoCompare knows, with its metadata (min-api /data/all/coinlist)',
   writes: ['assets'],
   paramsSchema: coinListParams,
+  plannedCalls: () => 1,
   async fetchPage(ctx, p): Promise<ReferencePage> {
     const { json, meta } = await getMinApi(ctx, '/data/all/coinlist', p.fsym ? { fsym: p.fsym } : {});
     const { assets, warnings } = mapCoinList(parseWith(coinListBody, json, meta, 'the coin list'));
@@ -289,6 +291,7 @@ const exchanges: ReferenceDatasetSpec<MinApiConfig, ExchangesParams> = {
   description: 'Exchanges and the pairs they list, with first/last minute of history (min-api /data/v4/all/exchanges)',
   writes: ['markets', 'instruments'],
   paramsSchema: exchangesParams,
+  plannedCalls: () => 1,
   async fetchPage(ctx, p): Promise<ReferencePage> {
     const { json, meta } = await getMinApi(ctx, '/data/v4/all/exchanges', {
       ...(p.exchange ? { e: p.exchange } : {}),
