@@ -1,6 +1,6 @@
 /**
- * `crypto-ingest universe refresh|backfill`: run the tracked-universe workflows now, outside their
- * schedules. `refresh` resolves the universe from a config (`refreshUniverse`, ID
+ * `crypto-ingest universe refresh|backfill|plan`: run the tracked-universe workflows now, outside
+ * their schedules, or plan what a universe costs in API calls (`plan`, cli/plan.ts). `refresh` resolves the universe from a config (`refreshUniverse`, ID
  * `universe/<now>`); `backfill` backfills tracked series (`backfillUniverse`, ID
  * `universe-backfill/manual-<now>`).
  */
@@ -15,6 +15,8 @@ import { Problems, UsageError } from './errors';
 import { formatInstant } from './output';
 import { universeInputConfig } from '../client/schedule-plan';
 import { runStart } from './start';
+import { buildPlan, planLimits, renderPlan, trackedBackfillState } from './plan';
+import { PgUniverseStore } from '../activities/db/universe-store';
 
 /** Read and validate a universe config file; every problem at once (`UsageError`). */
 export function loadUniverseConfigFile(file: string | undefined): UniverseConfig {
@@ -87,6 +89,34 @@ export function registerUniverse(program: Command, ctx: CliContext): void {
         },
         o.wait === true,
       );
+    });
+
+  group
+    .command('plan')
+    .description('what a universe costs each source in API calls per rate window, and when its backfills complete')
+    .option('--config <file>', 'universe config, e.g. config/universe.json')
+    .option(
+      '--limits <source=windows>',
+      "limits to plan against, e.g. data-api=second=50,minute=2000,hour=100000 (repeatable; default: this environment's <PREFIX>_RATE_LIMITS)",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option('--json', 'the plan as JSON (every window, every pending backfill)')
+    .action(async (o: { config?: string; limits: string[]; json?: boolean }) => {
+      const config = loadUniverseConfigFile(o.config);
+      const p = new Problems();
+      const sources = [...new Set([...config.track.map((r) => r.source), ...config.references.map((r) => r.source)])];
+      const limits = planLimits(sources, o.limits, ctx.env, p);
+      p.throwIfAny();
+      const db = await ctx.db();
+      const plan = await buildPlan(config, {
+        reader: new PgUniverseStore(db),
+        tracked: await trackedBackfillState(db),
+        limits,
+        now: Math.floor(Date.now() / 1000),
+      });
+      if (o.json) ctx.out.log(JSON.stringify(plan, null, 2));
+      else for (const line of renderPlan(plan)) ctx.out.log(line);
     });
 
   group

@@ -513,3 +513,104 @@ describe('gaps', () => {
     expect((await cli(['gaps', '--market', `${market}-none`])).stdout).toBe('no gaps\n');
   });
 });
+
+describe('universe plan', () => {
+  // Markets no simulator or test has: nothing of them is tracked or referenced in this database.
+  const m1 = `plan-a-${randomUUID().slice(0, 8)}`;
+  const m2 = `plan-b-${randomUUID().slice(0, 8)}`;
+  const FREE = 'second=20,minute=300,hour=3000,day=7500,month=11000';
+
+  const writeConfig = (): string => {
+    const config: UniverseConfig = {
+      version: 1,
+      references: [{ source: 'data-api', dataset: 'assets-top-list', params: { maxPages: 2 } }],
+      track: [
+        {
+          name: 'plan',
+          source: 'data-api',
+          dataset: 'spot-ohlcv',
+          intervals: ['1m', '1h'],
+          instruments: [
+            { market: m1, instrument: 'BTC-USD' },
+            { market: m2, instrument: 'ETH-USD' },
+          ],
+          horizon: 'P2D',
+        },
+      ],
+    };
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'plan-')), 'universe.json');
+    writeFileSync(file, JSON.stringify(config));
+    return file;
+  };
+
+  it('counts the steady state per window against the limits, names the binding window, and dates the backfills', async () => {
+    const file = writeConfig();
+    const r = await cli(['universe', 'plan', '--config', file, '--json'], { DATA_API_RATE_LIMITS: FREE });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.stdout) as {
+      asOf: string;
+      series: number;
+      sources: Array<{
+        source: string;
+        windows: Array<{ window: string; need: number; limit: number }>;
+        binding: { window: string };
+        fits: boolean;
+        backfills: { pending: number; calls: number; series: Array<{ series: string; from: string; calls: number }> };
+      }>;
+    };
+    expect(plan.series).toBe(4);
+    const d = plan.sources.find((s) => s.source === 'data-api')!;
+    const need = Object.fromEntries(d.windows.map((w) => [w.window, w.need]));
+    // two 1m series, one call each a minute; two 1h series, one call each an hour; 2 top-list pages an hour
+    expect(need.minute).toBeCloseTo(2 + 2 / 60 + 2 / 60, 9);
+    expect(need.month).toBeCloseTo(2 * 43_200 + 2 * 720 + 2 * 720, 6);
+    expect(d.windows.find((w) => w.window === 'month')!.limit).toBe(11_000);
+    expect(d.binding.window).toBe('month');
+    expect(d.fits).toBe(false);
+    // nothing tracked yet: four backfills from the start of the day two days ago, 2,000 periods a call
+    expect(d.backfills.pending).toBe(4);
+    const now = Date.parse(plan.asOf) / 1000; // the plan's own "now"
+    for (const b of d.backfills.series) {
+      const from = Date.parse(b.from) / 1000;
+      expect(from).toBe(Math.floor(now / 86_400 - 2) * 86_400);
+      const step = b.series.endsWith('/1m') ? 60 : 3_600;
+      expect(b.calls).toBe(Math.ceil(Math.ceil((Math.floor(now) - from) / step) / 2_000));
+    }
+    expect(d.backfills.calls).toBe(d.backfills.series.reduce((n, b) => n + b.calls, 0));
+
+    // A paid key's limits, given on the command line: the hour binds and it fits.
+    const paid = await cli([
+      'universe',
+      'plan',
+      '--config',
+      file,
+      '--limits',
+      'data-api=second=50,minute=2000,hour=100000',
+    ]);
+    expect(paid.code).toBe(0);
+    expect(paid.stdout).toContain('binding window: hour');
+    expect(paid.stdout).toContain('the steady state fits');
+    expect(paid.stdout).toMatch(/backfills: 4 pending, \d+ calls; [\d.]+ calls\/s left \(hour\): all complete by /);
+    const free = await cli(['universe', 'plan', '--config', file], { DATA_API_RATE_LIMITS: FREE });
+    expect(free.stdout).toContain('binding window: month');
+    expect(free.stdout).toContain('the steady state does NOT fit');
+  });
+
+  it('bad limits: exit 1, the problem named, no stack trace', async () => {
+    const r = await cli([
+      'universe',
+      'plan',
+      '--config',
+      writeConfig(),
+      '--limits',
+      'nope=minute=1',
+      '--limits',
+      'data-api=minute=x',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("--limits 'nope=minute=1': expected <source>=<windows>");
+    expect(r.stderr).toContain("--limits 'data-api=minute=x'");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
