@@ -1,0 +1,121 @@
+/**
+ * The plan's numbers are what happens: the calls `crypto-ingest universe plan` counts for the
+ * pending backfills of a config are the requests a private Data API twin then serves when those
+ * backfills run (real CLI, real worker process, real PostgreSQL of its own).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { SimulatorControl } from '../../simulator/control-client';
+import { startSimulator, type RunningSimulator } from '../../simulator/server';
+import { dataApiSimulator } from '../../simulator/sources/data-api';
+import type { UniverseConfig } from '../../workflows/contracts/universe';
+import { openTestEnv, startWorkerProcess, type TestEnv, type WorkerProcess } from '../helpers/env';
+
+let env: TestEnv;
+let sim: RunningSimulator;
+let control: SimulatorControl;
+let worker: WorkerProcess;
+
+beforeAll(async () => {
+  // Its own database (nothing tracked) and its own twin (its stats count this file's calls only).
+  env = await openTestEnv('plan', { ownDatabase: true });
+  sim = await startSimulator({ port: 0, sources: [dataApiSimulator] });
+  control = new SimulatorControl(sim.url);
+  worker = await startWorkerProcess(env, { DATA_API_BASE_URL: `${sim.url}/data-api` });
+});
+
+afterAll(async () => {
+  worker?.child.kill('SIGTERM');
+  await worker?.exited;
+  await sim?.close();
+  await env?.close();
+});
+
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.resolve('bin/crypto-ingest.mjs'), ...args], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? tmpdir(),
+        TEMPORAL_ADDRESS: inject('temporalAddress'),
+        TEMPORAL_NAMESPACE: inject('namespace'),
+        DATABASE_URL: env.workerEnv.DATABASE_URL!,
+        DATA_API_BASE_URL: `${sim.url}/data-api`,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('universe plan vs. what the backfills then ask', () => {
+  it("the plan's backfill calls are the requests the twin serves for them", async () => {
+    const config: UniverseConfig = {
+      version: 1,
+      references: [],
+      track: [
+        {
+          name: 'plan-check',
+          source: 'data-api',
+          dataset: 'spot-ohlcv',
+          intervals: ['1m', '1h'],
+          instruments: [{ market: 'kraken', instrument: 'BTC-USD' }],
+          horizon: 'P5D',
+        },
+      ],
+    };
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'plan-')), 'universe.json');
+    writeFileSync(file, JSON.stringify(config));
+    const r = await cli(['universe', 'plan', '--config', file, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.stdout) as {
+      asOf: string;
+      sources: Array<{ backfills: { series: Array<{ series: string; from: string; calls: number }> } }>;
+    };
+    const backfills = plan.sources[0]!.backfills.series;
+    expect(backfills.map((b) => b.series).sort()).toEqual([
+      'spot-ohlcv/kraken/BTC-USD/1h',
+      'spot-ohlcv/kraken/BTC-USD/1m',
+    ]);
+    const planned = backfills.reduce((n, b) => n + b.calls, 0);
+    expect(planned).toBeGreaterThan(backfills.length); // 5 days of minutes: several pages
+
+    await control.resetStats('data-api');
+    for (const b of backfills) {
+      const [, market, instrument, interval] = b.series.split('/');
+      const run = await cli([
+        'backfill',
+        '--source',
+        'data-api',
+        '--dataset',
+        'spot-ohlcv',
+        '--market',
+        market!,
+        '--instrument',
+        instrument!,
+        '--interval',
+        interval!,
+        '--from',
+        b.from,
+        '--to',
+        plan.asOf,
+        '--task-queue',
+        env.taskQueue,
+        '--wait',
+      ]);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+    }
+    const stats = await control.stats('data-api');
+    expect(stats.totalRequests).toBe(planned);
+  });
+});
