@@ -6,6 +6,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import pg from 'pg';
@@ -184,6 +186,43 @@ export async function startWorkerProcess(env: TestEnv, extraEnv: Record<string, 
     setTimeout(() => reject(new Error(`worker not ready after 60 s:\n${output.join('\n')}`)), 60_000).unref();
   });
   return { child, output, exited };
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * `node bin/crypto-ingest.mjs …` as a child process with only the connection settings of the test
+ * stack (this env's database) plus `extraEnv`: what an operator's shell would give it.
+ */
+export function runCli(env: TestEnv, args: string[], extraEnv: Record<string, string> = {}): Promise<CliRun> {
+  const childEnv: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? tmpdir(),
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_NAMESPACE: inject('namespace'),
+    DATABASE_URL: env.workerEnv.DATABASE_URL!,
+    ...extraEnv,
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.resolve('bin/crypto-ingest.mjs'), ...args], {
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
 
 /** Run the real `temporal` CLI against the test server; resolves with stdout, rejects with stderr. */

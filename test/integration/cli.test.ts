@@ -5,7 +5,6 @@
  * file's own (the schedule IDs are fixed, so nothing here can collide with another file), source
  * pauses and gaps in this file's own database.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +19,15 @@ import { budgetKeys, pauseBudgetKeys } from '../../cli/source';
 import { ensureSearchAttributesViaClient, loadSearchAttributeRegistrations } from '../../stack/temporal-dev';
 import { SCHEDULE_IDS } from '../../workflows/contracts/ids';
 import type { UniverseConfig } from '../../workflows/contracts/universe';
-import { openTestEnv, startWorkers, waitFor, type RunningWorkers, type TestEnv } from '../helpers/env';
+import {
+  openTestEnv,
+  runCli,
+  startWorkers,
+  waitFor,
+  type CliRun,
+  type RunningWorkers,
+  type TestEnv,
+} from '../helpers/env';
 
 let env: TestEnv;
 let workers: RunningWorkers | undefined;
@@ -35,39 +42,8 @@ afterAll(async () => {
   await env?.close();
 });
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `node bin/crypto-ingest.mjs …` with only the connection settings of the test stack. */
-function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<CliRun> {
-  const childEnv: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? tmpdir(),
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    TEMPORAL_NAMESPACE: inject('namespace'),
-    DATABASE_URL: env.workerEnv.DATABASE_URL!,
-    ...extraEnv,
-  };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.resolve('bin/crypto-ingest.mjs'), ...args], {
-      env: childEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** The operator CLI with this file's database (`runCli`). */
+const cli = (args: string[], extraEnv: Record<string, string> = {}): Promise<CliRun> => runCli(env, args, extraEnv);
 
 const STACK_FRAME = /^\s+at /m;
 

@@ -3,16 +3,15 @@
  * pending backfills of a config are the requests a private Data API twin then serves when those
  * backfills run (real CLI, real worker process, real PostgreSQL of its own).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatorControl } from '../../simulator/control-client';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
 import { dataApiSimulator } from '../../simulator/sources/data-api';
 import type { UniverseConfig } from '../../workflows/contracts/universe';
-import { openTestEnv, startWorkerProcess, type TestEnv, type WorkerProcess } from '../helpers/env';
+import { openTestEnv, runCli, startWorkerProcess, type TestEnv, type WorkerProcess } from '../helpers/env';
 
 let env: TestEnv;
 let sim: RunningSimulator;
@@ -34,27 +33,8 @@ afterAll(async () => {
   await env?.close();
 });
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.resolve('bin/crypto-ingest.mjs'), ...args], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? tmpdir(),
-        TEMPORAL_ADDRESS: inject('temporalAddress'),
-        TEMPORAL_NAMESPACE: inject('namespace'),
-        DATABASE_URL: env.workerEnv.DATABASE_URL!,
-        DATA_API_BASE_URL: `${sim.url}/data-api`,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** The operator CLI with this file's database, pointed at this file's twin. */
+const cli = (args: string[]) => runCli(env, args, { DATA_API_BASE_URL: `${sim.url}/data-api` });
 
 describe('universe plan vs. what the backfills then ask', () => {
   it("the plan's backfill calls are the requests the twin serves for them", async () => {
