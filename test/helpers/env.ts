@@ -15,6 +15,8 @@ import { inject } from 'vitest';
 import { createPool } from '../../activities/db/pool';
 import { migrate } from '../../activities/db/migrate';
 import { SimulatorControl } from '../../simulator/control-client';
+import { startSimulator, type RunningSimulator } from '../../simulator/server';
+import { dataApiSimulator } from '../../simulator/sources/data-api';
 import type { FaultSpec } from '../../simulator/types';
 import { loadConfig } from '../../workers/config';
 import { createWorkers } from '../../workers/ingest-worker';
@@ -186,6 +188,38 @@ export async function startWorkerProcess(env: TestEnv, extraEnv: Record<string, 
     setTimeout(() => reject(new Error(`worker not ready after 60 s:\n${output.join('\n')}`)), 60_000).unref();
   });
   return { child, output, exited };
+}
+
+export interface TwinEnv {
+  readonly env: TestEnv;
+  readonly sim: RunningSimulator;
+  readonly control: SimulatorControl;
+  readonly worker: WorkerProcess;
+  close(): Promise<void>;
+}
+
+/**
+ * A test env with its own database, its own Data API twin (its stats count one file's calls only)
+ * and a worker process pointed at that twin. What was opened is closed if a later step fails.
+ */
+export async function openDataApiTwinEnv(name: string): Promise<TwinEnv> {
+  const env = await openTestEnv(name, { ownDatabase: true });
+  let sim: RunningSimulator | undefined;
+  let worker: WorkerProcess | undefined;
+  const close = async (): Promise<void> => {
+    worker?.child.kill('SIGTERM');
+    await worker?.exited;
+    await sim?.close();
+    await env.close();
+  };
+  try {
+    sim = await startSimulator({ port: 0, sources: [dataApiSimulator] });
+    worker = await startWorkerProcess(env, { DATA_API_BASE_URL: `${sim.url}/data-api` });
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { env, sim, control: new SimulatorControl(sim.url), worker, close };
 }
 
 export interface CliRun {

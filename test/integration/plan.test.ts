@@ -7,30 +7,25 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatorControl } from '../../simulator/control-client';
-import { startSimulator, type RunningSimulator } from '../../simulator/server';
-import { dataApiSimulator } from '../../simulator/sources/data-api';
+import type { SimulatorControl } from '../../simulator/control-client';
+import type { RunningSimulator } from '../../simulator/server';
 import type { UniverseConfig } from '../../workflows/contracts/universe';
-import { openTestEnv, runCli, startWorkerProcess, type TestEnv, type WorkerProcess } from '../helpers/env';
+import { openDataApiTwinEnv, runCli, type TestEnv, type TwinEnv } from '../helpers/env';
 
 let env: TestEnv;
 let sim: RunningSimulator;
 let control: SimulatorControl;
-let worker: WorkerProcess;
+
+let twin: TwinEnv | undefined;
 
 beforeAll(async () => {
-  // Its own database (nothing tracked) and its own twin (its stats count this file's calls only).
-  env = await openTestEnv('plan', { ownDatabase: true });
-  sim = await startSimulator({ port: 0, sources: [dataApiSimulator] });
-  control = new SimulatorControl(sim.url);
-  worker = await startWorkerProcess(env, { DATA_API_BASE_URL: `${sim.url}/data-api` });
+  // Its own database and its own twin (its stats count this file's calls only).
+  twin = await openDataApiTwinEnv('plan');
+  ({ env, sim, control } = twin);
 });
 
 afterAll(async () => {
-  worker?.child.kill('SIGTERM');
-  await worker?.exited;
-  await sim?.close();
-  await env?.close();
+  await twin?.close();
 });
 
 /** The operator CLI with this file's database, pointed at this file's twin. */

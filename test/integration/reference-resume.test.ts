@@ -6,17 +6,16 @@
  * UTC day on the API's clock starts over instead: two days' pages are never mixed.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SimulatorControl } from '../../simulator/control-client';
-import { startSimulator, type RunningSimulator } from '../../simulator/server';
-import { dataApiSimulator, expectedTopList } from '../../simulator/sources/data-api';
+import type { SimulatorControl } from '../../simulator/control-client';
+import type { RunningSimulator } from '../../simulator/server';
+import { expectedTopList } from '../../simulator/sources/data-api';
 import { referenceWorkflowId } from '../../workflows/contracts/ids';
 import { referenceProgressQuery, type RefreshReferenceProgress } from '../../workflows/contracts/reference';
-import { openTestEnv, startWorkerProcess, waitFor, type TestEnv, type WorkerProcess } from '../helpers/env';
+import { openDataApiTwinEnv, waitFor, type TestEnv, type TwinEnv } from '../helpers/env';
 
 let env: TestEnv;
 let sim: RunningSimulator;
 let control: SimulatorControl;
-let worker: WorkerProcess;
 
 const DAY = 86_400;
 const PAGE_SIZE = 10;
@@ -34,20 +33,16 @@ const TODAY_START = Date.parse(`${TODAY}T00:00:00Z`) / 1000;
 /** 12:00:50 UTC on the twin. */
 const TWIN_TIME_OF_DAY = 12 * 3600 + 50;
 
+let twin: TwinEnv | undefined;
+
 beforeAll(async () => {
-  // Its own database (the pause and the reference tables touch no other test) and its own twin
-  // (its stats count this file's calls only).
-  env = await openTestEnv('reference-resume', { ownDatabase: true });
-  sim = await startSimulator({ port: 0, sources: [dataApiSimulator] });
-  control = new SimulatorControl(sim.url);
-  worker = await startWorkerProcess(env, { DATA_API_BASE_URL: `${sim.url}/data-api` });
+  // Its own database and its own twin (its stats count this file's calls only).
+  twin = await openDataApiTwinEnv('reference-resume');
+  ({ env, sim, control } = twin);
 });
 
 afterAll(async () => {
-  worker?.child.kill('SIGTERM');
-  await worker?.exited;
-  await sim?.close();
-  await env?.close();
+  await twin?.close();
 });
 
 beforeEach(async () => {
