@@ -93,9 +93,15 @@ export interface IngestStore {
   writeChunk(input: WriteChunkInput): Promise<WriteChunkResult>;
 }
 
-/** Stage column type: numbers stay float8 in staging, converted once in the merge. */
+/** How a column is staged: numbers (times and counts too) as float8, converted once in the merge. */
+function stagedAs(c: ColumnSpec): 'text' | 'bool' | 'float8' {
+  return c.type === 'text' || c.type === 'bool' ? c.type : 'float8';
+}
+
+/** The stage table's SQL type of a column. */
 function stageType(c: ColumnSpec): string {
-  return c.type === 'text' ? 'text' : c.type === 'bool' ? 'boolean' : 'float8';
+  const t = stagedAs(c);
+  return t === 'bool' ? 'boolean' : t;
 }
 
 /** Expression converting a stage column into the fact column's type. */
@@ -116,11 +122,12 @@ interface DatasetSql {
   readonly createStage: string;
   /** The stage table's columns, in COPY order (`ts`, then the dataset's columns), quoted. */
   readonly stageColumns: string;
-  /** Binary COPY into the stage table (`stageCopyColumns` order). */
+  /** Binary COPY into the stage table (`stageColumns` order). */
   readonly copy: string;
   /**
-   * Binary COPY straight into the fact table (`freshCopyColumns` order): for a range of the series
-   * with nothing stored yet, where the merge could only insert.
+   * Binary COPY straight into the fact table (series columns, `ts`, the dataset's columns,
+   * `is_final`, `ingest_run_id`): for a range of the series with nothing stored yet, where the
+   * merge could only insert.
    */
   readonly copyFresh: string;
   /** Recount the coverage ledger's days of a time span from the fact table (same transaction). */
@@ -164,6 +171,7 @@ export function datasetSql(ds: DatasetSpec<unknown>): DatasetSql {
   const stageTable = q(`stage_${ds.table}`);
   const table = q(ds.table);
   const staged = [TS_COLUMN, ...ds.columns];
+  const stageColumns = staged.map((c) => q(c.name)).join(', ');
   const keyCols = [...ds.seriesColumns.map((c) => c.name), 'ts'];
   const valueCols = ds.columns.map((c) => c.name);
   const k = ds.seriesColumns.length;
@@ -177,8 +185,8 @@ export function datasetSql(ds: DatasetSpec<unknown>): DatasetSql {
     createStage: `CREATE TEMP TABLE IF NOT EXISTS ${stageTable} (${staged
       .map((c) => `${q(c.name)} ${stageType(c)}`)
       .join(', ')}) ON COMMIT DELETE ROWS`,
-    stageColumns: staged.map((c) => q(c.name)).join(', '),
-    copy: `COPY ${stageTable} (${staged.map((c) => q(c.name)).join(', ')}) FROM STDIN (FORMAT binary)`,
+    stageColumns,
+    copy: `COPY ${stageTable} (${stageColumns}) FROM STDIN (FORMAT binary)`,
     copyFresh: `COPY ${table} (${[...keyCols, ...valueCols, 'is_final', 'ingest_run_id'].map(q).join(', ')}) FROM STDIN (FORMAT binary)`,
     coverage: `INSERT INTO coverage_daily AS c (source, dataset, market, instrument, interval, day, present, filler, provisional)
 SELECT $${k + 1}, $${k + 2}, $${k + 3}, $${k + 4}, $${k + 5}, (t.ts AT TIME ZONE 'UTC')::date, count(*),
@@ -331,9 +339,10 @@ export class PgIngestStore implements IngestStore {
    * quarantine, drift), watermark and coverage, checkpoint. All of it commits or none of it does.
    */
   async writeChunk(input: WriteChunkInput): Promise<WriteChunkResult> {
-    const span = timeSpan(input.pages);
+    const stats = pageStats(input);
     try {
-      if (span) await this.#ensurePartitions(input.dataset.table, span.min, span.max);
+      if (stats.min_ts !== null && stats.max_ts !== null)
+        await this.#ensurePartitions(input.dataset.table, stats.min_ts, stats.max_ts);
       return await inTransaction(this.#pool, input.signal, async (client) => {
         // A retry (attempt > 1) of a chunk that did commit (the worker died before Temporal heard of
         // it): the rows are stored and its first counts are the truth; writing it again would report
@@ -342,7 +351,6 @@ export class PgIngestStore implements IngestStore {
           input.checkpoint !== false && input.lineage.attempt > 1 ? await committedRun(client, input) : undefined;
         if (committed) return committed;
         await lockSeries(client, input);
-        const stats = pageStats(input);
         const runId = await nextRunId(client);
         const merged = (await copyFresh(client, input, runId, stats)) ?? (await stageAndMerge(client, input, runId));
         const quarantined = await recordRun(client, input, runId, stats, merged);
@@ -423,20 +431,6 @@ async function committedRun(client: pg.PoolClient, input: WriteChunkInput): Prom
     provisional: r.rows_provisional,
     revised: r.rows_revised,
   };
-}
-
-/** First and last period of the pages' rows (Unix seconds), or undefined when they have none. */
-function timeSpan(pages: readonly Page[]): { min: number; max: number } | undefined {
-  let min = Infinity;
-  let max = -Infinity;
-  for (const page of pages) {
-    const ts = page.batch.getChild('ts');
-    if (ts && ts.length > 0) {
-      min = Math.min(min, ts.get(0) as number);
-      max = Math.max(max, ts.get(ts.length - 1) as number);
-    }
-  }
-  return min <= max ? { min, max } : undefined;
 }
 
 const stepOf = (input: WriteChunkInput): number => INTERVAL_SECONDS[input.job.series.interval];
@@ -544,11 +538,10 @@ async function stageAndMerge(client: pg.PoolClient, input: WriteChunkInput, runI
   await client.query(sql.createStage);
   const withRows = pages.filter((p) => p.batch.numRows > 0);
   if (withRows.length > 0) {
-    // Staged as stored by `createStage`: numbers (times and counts too) float8, converted in the merge.
     const columns = [TS_COLUMN, ...ds.columns].map((c, index): BinaryColumn => ({
       kind: 'column',
       index,
-      type: c.type === 'text' || c.type === 'bool' ? c.type : 'float8',
+      type: stagedAs(c),
     }));
     await copyPages(client, sql.copy, withRows, columns);
   }
