@@ -24,7 +24,8 @@ import {
 } from '../activities/universe-plan';
 import { desiredSchedules } from '../client/schedule-plan';
 import { withoutEmpty } from '../workers/config';
-import { INTERVAL_SECONDS, type Interval } from '../workflows/contracts/series';
+import { seriesPath } from '../workflows/contracts/ids';
+import { INTERVAL_SECONDS, type Interval, type SeriesKey } from '../workflows/contracts/series';
 import { DEFAULT_LOOKBACK } from '../workflows/contracts/sync';
 import type { UniverseConfig } from '../workflows/contracts/universe';
 import type { Env } from './connect';
@@ -77,14 +78,15 @@ export interface BackfillState {
 
 export interface PlanInputs {
   readonly reader: UniverseReader;
-  /** Backfill state of the tracked series, by `source|dataset|market|instrument|interval`. */
+  /** Backfill state of the tracked series, by `seriesPath`. */
   readonly tracked: ReadonlyMap<string, BackfillState>;
   readonly limits: ReadonlyMap<string, { readonly limits: RateLimits | 'off'; readonly from: string }>;
   readonly now: number;
 }
 
-const keyOf = (s: { source: string; dataset: string; market: string; instrument: string; interval: string }) =>
-  `${s.source}|${s.dataset}|${s.market}|${s.instrument}|${s.interval}`;
+/** The sources a config uses: its track rules' and its references'. */
+export const planSources = (config: UniverseConfig): string[] =>
+  [...new Set([...config.track.map((r) => r.source), ...config.references.map((r) => r.source)])].sort();
 
 function datasetOf(source: string, dataset: string): DatasetSpec<unknown> {
   const ds = findSource(source)?.datasets[dataset];
@@ -97,9 +99,7 @@ export async function buildPlan(config: UniverseConfig, inputs: PlanInputs): Pro
   const { desired, unlisted } = await desiredUniverse(inputs.reader, config, inputs.now, datasetOf);
   const schedules = desiredSchedules(config, 'plan');
   const universeEvery = schedules.find((s) => s.kind === 'universe')!.everyMs / 1000;
-  const sources = [
-    ...new Set([...config.track.map((r) => r.source), ...config.references.map((r) => r.source)]),
-  ].sort();
+  const sources = planSources(config);
 
   const plans = sources.map((source): SourcePlan => {
     const steady: RecurringDemand[] = [];
@@ -149,7 +149,7 @@ export async function buildPlan(config: UniverseConfig, inputs: PlanInputs): Pro
     const pending = desired
       .filter((d) => d.source === source)
       .flatMap((d) => {
-        const t = inputs.tracked.get(keyOf(d));
+        const t = inputs.tracked.get(seriesPath(d));
         if (t?.backfilled) return [];
         const from = t?.nextTs ?? d.backfillFrom;
         const calls = backfillCalls(
@@ -240,9 +240,8 @@ const sourcesList = (): string => SOURCES.map((s) => s.id).join(', ');
 
 /** Backfill state of every active tracked series (the latest open checkpoint of each). */
 export async function trackedBackfillState(db: pg.Pool): Promise<Map<string, BackfillState>> {
-  const res = await db.query<{ key: string; backfilled: boolean; next_ts: number }>(
-    `SELECT t.source || '|' || t.dataset || '|' || t.market || '|' || t.instrument || '|' || t.interval AS key,
-            t.backfilled_at IS NOT NULL AS backfilled,
+  const res = await db.query<SeriesKey & { backfilled: boolean; next_ts: number }>(
+    `SELECT t.source, t.dataset, t.market, t.instrument, t.interval, t.backfilled_at IS NOT NULL AS backfilled,
             extract(epoch FROM coalesce(c.next_ts, t.backfill_from))::float8 AS next_ts
      FROM tracked_series t
      LEFT JOIN LATERAL (
@@ -252,7 +251,7 @@ export async function trackedBackfillState(db: pg.Pool): Promise<Map<string, Bac
        ORDER BY c.updated_at DESC LIMIT 1) c ON true
      WHERE t.active`,
   );
-  return new Map(res.rows.map((r) => [r.key, { backfilled: r.backfilled, nextTs: Number(r.next_ts) }]));
+  return new Map(res.rows.map((r) => [seriesPath(r), { backfilled: r.backfilled, nextTs: Number(r.next_ts) }]));
 }
 
 const pct = (share: number | undefined): string =>

@@ -15,7 +15,7 @@ import { Problems, UsageError } from './errors';
 import { formatInstant } from './output';
 import { universeInputConfig } from '../client/schedule-plan';
 import { runStart } from './start';
-import { buildPlan, planLimits, renderPlan, trackedBackfillState } from './plan';
+import { buildPlan, planLimits, planSources, renderPlan, trackedBackfillState } from './plan';
 import { PgUniverseStore } from '../activities/db/universe-store';
 
 /** Read and validate a universe config file; every problem at once (`UsageError`). */
@@ -105,8 +105,7 @@ export function registerUniverse(program: Command, ctx: CliContext): void {
     .action(async (o: { config?: string; limits: string[]; json?: boolean }) => {
       const config = loadUniverseConfigFile(o.config);
       const p = new Problems();
-      const sources = [...new Set([...config.track.map((r) => r.source), ...config.references.map((r) => r.source)])];
-      const limits = planLimits(sources, o.limits, ctx.env, p);
+      const limits = planLimits(planSources(config), o.limits, ctx.env, p);
       p.throwIfAny();
       const db = await ctx.db();
       const plan = await buildPlan(config, {
