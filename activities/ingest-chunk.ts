@@ -13,7 +13,7 @@ import { InvalidInputError } from './errors';
 import { finalBeforeOf, lineageNow, toSeconds, withHeartbeats } from './fetch-range';
 import { DEFAULT_PIPELINE, pipelineChunk } from './page-pipeline';
 import { recordWrite } from './metrics';
-import { resolveDataset, type ActivityDeps } from './runtime';
+import { asBackground, resolveDataset, type ActivityDeps } from './runtime';
 
 export interface IngestChunkInput {
   readonly jobId: string;
@@ -62,7 +62,10 @@ const EMPTY_COUNTS = {
 
 export function createIngestChunk(deps: ActivityDeps) {
   return async function ingestChunk(input: IngestChunkInput): Promise<IngestChunkResult> {
-    const { source, dataset } = resolveDataset(deps, input.series.source, input.series.dataset);
+    const resolved = resolveDataset(deps, input.series.source, input.series.dataset);
+    // A backfill yields to the syncs: it fetches through the background gate.
+    const source = asBackground(resolved.source);
+    const dataset = resolved.dataset;
     if (INTERVAL_SECONDS[input.series.interval] === undefined) {
       throw new InvalidInputError(`unknown interval ${String(input.series.interval)}`);
     }

@@ -15,6 +15,7 @@ import { canonicalTime } from '../workflows/contracts/ids';
 import { PgPauseStore, type PauseStore } from './db/pause-store';
 import { classifyDatabaseError, RateLimitedError } from './errors';
 import { recordPause } from './metrics';
+import { backgroundLimits, type RecurringDemand } from './universe-plan';
 
 export interface RateGate {
   /**
@@ -170,6 +171,44 @@ export class PgRateGate implements RateGate {
   }
 
   async acquire(signal: AbortSignal): Promise<void> {
+    return this.#acquire(signal, this.#windows, this.#limits, undefined);
+  }
+
+  /**
+   * The same budget for backfills and repairs, which yield to the syncs: each window grants them
+   * only its limit less the syncs' need (`backgroundLimits` of the demand the sync ticks record),
+   * re-read every `refreshMs`. Pauses and spent windows are the source's, shared.
+   */
+  background(demand: () => Promise<RecurringDemand[]>, refreshMs = 30_000): RateGate {
+    let cached: { at: number; windows: number[]; limits: number[]; kept: string | undefined } | undefined;
+    const current = async () => {
+      if (cached === undefined || Date.now() - cached.at >= refreshMs) {
+        const needs = await demand();
+        const held = backgroundLimits(this.#limitsByWindow, needs);
+        const set = RATE_WINDOWS.filter((w) => held[w] !== undefined);
+        const kept = set
+          .filter((w) => held[w]! < this.#limitsByWindow[w]!)
+          .map((w) => `${this.#limitsByWindow[w]! - held[w]!}/${w}`);
+        cached = {
+          at: Date.now(),
+          windows: set.map((w) => RATE_WINDOW_SECONDS[w]),
+          limits: set.map((w) => held[w]!),
+          kept: kept.length > 0 ? `kept for the syncs: ${kept.join(', ')}` : undefined,
+        };
+      }
+      return cached;
+    };
+    return {
+      acquire: async (signal) => {
+        const c = await current();
+        return this.#acquire(signal, c.windows, c.limits, c.kept);
+      },
+      pause: (seconds, reason, setBy) => this.pause(seconds, reason, setBy),
+      spend: (window, resetSeconds) => this.spend(window, resetSeconds),
+    };
+  }
+
+  async #acquire(signal: AbortSignal, windows: number[], limits: number[], kept: string | undefined): Promise<void> {
     const started = Date.now();
     for (;;) {
       let row: { granted: boolean; wait_seconds: number; reason: string | null; valid_seconds: number | null };
@@ -183,7 +222,7 @@ export class PgRateGate implements RateGate {
             valid_seconds: number | null;
           }>(
             'SELECT granted, wait_seconds, reason, valid_seconds FROM rate_budget_acquire($1, $2::int[], $3::int[], $4::float8)',
-            [this.#source, this.#windows, this.#limits, this.#guardSeconds],
+            [this.#source, windows, limits, this.#guardSeconds],
           )
         ).rows[0]!;
       } catch (err) {
@@ -199,7 +238,7 @@ export class PgRateGate implements RateGate {
         continue;
       }
       const waitMs = Math.ceil(row.wait_seconds * 1000);
-      const reason = row.reason ?? 'budget exhausted';
+      const reason = `${row.reason ?? 'budget exhausted'}${kept && !row.reason?.startsWith('paused') ? ` (${kept})` : ''}`;
       if (Date.now() - started + waitMs > this.#maxInlineWaitMs) {
         throw new SourcePausedError(this.#source, Date.now() / 1000 + row.wait_seconds, reason);
       }

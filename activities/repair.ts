@@ -9,7 +9,7 @@ import { canonicalTime } from '../workflows/contracts/ids';
 import { alignDown, INTERVAL_SECONDS, type SeriesCursor, type SeriesKey } from '../workflows/contracts/series';
 import { cursorOf, type SeriesFilter } from './db/universe-store';
 import { fetchRange, toSeconds } from './fetch-range';
-import { resolveDataset, type ActivityDeps } from './runtime';
+import { asBackground, resolveDataset, type ActivityDeps } from './runtime';
 import { writeRange } from './write-range';
 
 /** Pages a repair fetches, writes and certifies at a time (what it holds in memory). */
@@ -73,7 +73,8 @@ export function createRepairActivities(deps: ActivityDeps) {
       while (cursor < end) {
         heartbeat({ cursor: canonicalTime(cursor) });
         const startedAt = new Date();
-        const fetched = await fetchRange(source, dataset, s, cursor, end, REPAIR_PAGES_PER_WRITE);
+        // Repairs yield to the syncs, as backfills do: the background gate.
+        const fetched = await fetchRange(asBackground(source), dataset, s, cursor, end, REPAIR_PAGES_PER_WRITE);
         if (fetched.pages.length > 0) {
           const written = await writeRange(deps, 'repair', s, dataset, fetched, cursor, end, startedAt);
           filled += written.inserted;

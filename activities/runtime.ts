@@ -7,6 +7,7 @@ import type { IngestStore } from './db/store';
 import type { ReferenceStore } from './db/reference-store';
 import type { CoverageStore } from './db/coverage-store';
 import type { UniverseStore } from './db/universe-store';
+import type { PgSyncDemandStore } from './db/sync-demand-store';
 import type { DatasetSpec, SourceDefinition } from './sources/types';
 import { InvalidInputError } from './errors';
 import type { PipelineSettings } from './page-pipeline';
@@ -15,13 +16,24 @@ export interface SourceRuntime {
   readonly definition: SourceDefinition<unknown>;
   readonly config: unknown;
   readonly gate: RateGate;
+  /**
+   * The gate of backfills and repairs: the same budget, less what the syncs need (syncs first,
+   * `PgRateGate.background`). @default `gate`
+   */
+  readonly backgroundGate?: RateGate;
 }
+
+/** The source with its background gate as its gate: what a backfill or a repair fetches through. */
+export const asBackground = (source: SourceRuntime): SourceRuntime =>
+  source.backgroundGate === undefined ? source : { ...source, gate: source.backgroundGate };
 
 export interface ActivityDeps {
   readonly store: IngestStore;
   readonly references: ReferenceStore;
   readonly universe: UniverseStore;
   readonly coverage: CoverageStore;
+  /** The syncs' recorded plan (`sync_demand`); without it a tick records nothing. */
+  readonly syncDemand?: PgSyncDemandStore;
   readonly sources: ReadonlyMap<string, SourceRuntime>;
   /** Unix milliseconds; injectable for tests. */
   readonly now?: () => number;

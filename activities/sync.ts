@@ -3,25 +3,72 @@
  * up to the tick's instant from the series' watermarks. Returns counts, failures and, when the
  * source pauses, where to resume.
  */
-import { heartbeat } from '@temporalio/activity';
+import { activityInfo, heartbeat } from '@temporalio/activity';
 import { seriesPath } from '../workflows/contracts/ids';
 import { alignDown, INTERVAL_SECONDS, type Interval, type SeriesFailure } from '../workflows/contracts/series';
-import { emptySyncCounts, type SyncBatchInput, type SyncBatchResult } from '../workflows/contracts/sync';
-import { cursorOf } from './db/universe-store';
+import {
+  DEFAULT_LOOKBACK,
+  emptySyncCounts,
+  type SyncBatchInput,
+  type SyncBatchResult,
+  type SyncPlan,
+} from '../workflows/contracts/sync';
+import { canonicalTime } from '../workflows/contracts/ids';
+import { parseDurationMs } from '../workflows/contracts/series';
+import { cursorOf, type SyncTick, type TrackedSeries } from './db/universe-store';
+import { syncCallsPerSeries } from './universe-plan';
 import { IngestError } from './errors';
 import { fetchRange, toSeconds, withHeartbeats } from './fetch-range';
 import { resolveDataset, type ActivityDeps } from './runtime';
 import { writeRange } from './write-range';
 
+/** This activity's tick: the nominal time and the workflow run that took the series. */
+const syncTick = (asOf: string): SyncTick => ({
+  asOf,
+  runId: activityInfo().workflowExecution?.runId ?? activityInfo().activityId,
+});
+
 export function createSyncActivities(deps: ActivityDeps) {
   return {
-    /** Split a dataset's tracked series into batches (keyset starts): the sync's plan. */
-    async planSync(input: { source: string; dataset: string; interval: Interval; batchSize: number }) {
-      resolveDataset(deps, input.source, input.dataset);
-      return deps.universe.boundaries(
-        { source: input.source, dataset: input.dataset, interval: input.interval },
-        input.batchSize,
+    /**
+     * The sync's plan: its series split into batches, least recently taken first (fair: a tick cut
+     * short leaves its rest first in line). With the schedule's period it also plans the tick's
+     * calls, counts what the previous tick left, and records both (`sync_demand`: backfills and
+     * repairs leave the syncs' need free).
+     */
+    async planSync(input: {
+      source: string;
+      dataset: string;
+      interval: Interval;
+      batchSize: number;
+      asOf?: string;
+      tickEvery?: string;
+      lookbackPeriods?: number;
+      maxPagesPerSeries?: number;
+    }): Promise<SyncPlan> {
+      const { dataset } = resolveDataset(deps, input.source, input.dataset);
+      const scope = { source: input.source, dataset: input.dataset, interval: input.interval };
+      // A tick planned by a workflow from before the fair order (no asOf) keeps the keyset order.
+      if (input.asOf === undefined) return deps.universe.boundaries(scope, input.batchSize);
+      const asOf = canonicalTime(toSeconds(input.asOf, 'asOf'));
+      const plan = await deps.universe.syncBoundaries(scope, syncTick(asOf), input.batchSize);
+      const everyMs = input.tickEvery === undefined ? undefined : parseDurationMs(input.tickEvery);
+      if (everyMs === undefined || deps.syncDemand === undefined) return plan;
+      const everySeconds = Math.max(1, Math.round(everyMs / 1000));
+      const { series, lagging } = await deps.syncDemand.lagging(
+        scope,
+        canonicalTime(toSeconds(asOf, 'asOf') - everySeconds),
       );
+      const perSeries = syncCallsPerSeries({
+        everySeconds,
+        stepSeconds: INTERVAL_SECONDS[input.interval],
+        lookbackPeriods: input.lookbackPeriods ?? DEFAULT_LOOKBACK[input.interval],
+        cap: dataset.maxPeriodsPerRequest(input.interval),
+        maxPagesPerSeries: input.maxPagesPerSeries ?? 3,
+      });
+      const plannedCalls = series * perSeries;
+      await deps.syncDemand.record({ ...scope, series, callsPerTick: plannedCalls, everySeconds, lagging, asOf });
+      return { ...plan, plannedCalls, laggingBefore: lagging };
     },
 
     /**
@@ -36,11 +83,13 @@ export function createSyncActivities(deps: ActivityDeps) {
       const asOf = toSeconds(input.asOf, 'asOf');
       const end = alignDown(asOf, input.interval) + step; // includes the open period, as provisional
       const lastClosed = alignDown(asOf, input.interval) - step;
-      const series = await deps.universe.page(
-        { source: input.source, dataset: input.dataset, interval: input.interval },
-        input.start,
-        input.limit,
-      );
+      const scope = { source: input.source, dataset: input.dataset, interval: input.interval };
+      // The tick's fair order (a keyset start from an older plan is read as one).
+      const tick = syncTick(canonicalTime(asOf));
+      const series = await deps.universe.syncPage(scope, tick, input.start, input.limit);
+      // Every series this batch took (synced, awaiting its backfill, or failed) goes last next tick.
+      const taken: TrackedSeries[] = [];
+      const markTaken = () => deps.universe.markSyncTick(scope, tick, taken);
       const counts = emptySyncCounts();
       const failures: SeriesFailure[] = [];
       for (const [k, s] of series.entries()) {
@@ -48,6 +97,7 @@ export function createSyncActivities(deps: ActivityDeps) {
         counts.series++;
         if (!s.backfilled) {
           counts.pendingBackfill++;
+          taken.push(s);
           continue;
         }
         let fetched: Awaited<ReturnType<typeof fetchRange>>;
@@ -71,6 +121,7 @@ export function createSyncActivities(deps: ActivityDeps) {
             counts.rowsQuarantined += written.quarantined;
           }
           if (fetched.paused) {
+            await markTaken();
             return {
               ...counts,
               failures,
@@ -78,7 +129,7 @@ export function createSyncActivities(deps: ActivityDeps) {
               paused: {
                 ...fetched.paused,
                 // The series before this one is the last one finished.
-                resumeAfter: k === 0 ? input.start : cursorOf(series[k - 1]!),
+                resumeAfter: k === 0 ? input.start : (series[k - 1]!.fairCursor ?? cursorOf(series[k - 1]!)),
                 remaining: series.length - k,
               },
             };
@@ -89,11 +140,14 @@ export function createSyncActivities(deps: ActivityDeps) {
           if (!(err instanceof IngestError) || err.retryable) throw err;
           counts.failed++;
           failures.push({ series: seriesPath(s), type: err.name, message: err.message });
+          taken.push(s);
           continue;
         }
         counts.synced++;
+        taken.push(s);
         if (fetched.cursor > lastClosed) counts.upToDate++;
       }
+      await markTaken();
       return { ...counts, failures };
     },
   };

@@ -17,6 +17,8 @@
  *   the hole's backfill calls, which no plan can know in advance (none are counted).
  * - **Backfills** get what the steady state leaves: per window `limit − need`; the slowest of those
  *   rates (calls per second) binds. They run one after another at that rate, in the given order.
+ * - At run time the same rule holds them to it (**syncs first**): a backfill or repair call is
+ *   granted only within `backgroundLimits`, each window's limit less the syncs' need in it.
  */
 import { RATE_WINDOWS, RATE_WINDOW_SECONDS, type RateLimits, type RateWindow } from './rate-limits';
 
@@ -122,4 +124,18 @@ export function backfillEtas<K>(
     const doneInSeconds = done === 0 ? 0 : callsPerSecond > 0 ? done / callsPerSecond : Infinity;
     return { key: b.key, calls: b.calls, doneInSeconds };
   });
+}
+
+/**
+ * The limits backfills and repairs are held to so the syncs keep their need (syncs first): per
+ * limited window, the limit less the steady state's need in it, rounded up (never below 0: a window
+ * the syncs fill grants the background nothing). Windows the limits do not name stay unlimited.
+ */
+export function backgroundLimits(limits: RateLimits, demands: readonly RecurringDemand[]): RateLimits {
+  const out: Partial<Record<RateWindow, number>> = {};
+  for (const n of needPerWindow(demands, limits)) {
+    if (n.limit === undefined) continue;
+    out[n.window] = Math.max(0, n.limit - Math.ceil(n.need - 1e-9));
+  }
+  return out;
 }

@@ -96,6 +96,18 @@ export function universeInputConfig(config: UniverseConfig): UniverseConfig {
   return rest;
 }
 
+/** A duration in its largest whole unit (`60m` → `1h`): the same timing, the same schedule hash. */
+export function canonicalDuration(ms: number): string {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1_000],
+  ] as const)
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}
+
 function timingOf(
   where: string,
   defaults: Timing,
@@ -165,6 +177,8 @@ export function desiredSchedules(config: UniverseConfig, taskQueue: string): Des
       ...(lookback !== undefined ? { lookbackPeriods: lookback } : {}),
       ...(config.sync?.batchSize !== undefined ? { batchSize: config.sync.batchSize } : {}),
       ...(config.sync?.concurrency !== undefined ? { concurrency: config.sync.concurrency } : {}),
+      // The tick knows when the next is due: it keeps the plan (fair, syncs first, lag reported).
+      tickEvery: canonicalDuration(t.everyMs),
     };
     add({
       id,

@@ -11,6 +11,7 @@ import { PgIngestStore } from '../activities/db/store';
 import { PgReferenceStore } from '../activities/db/reference-store';
 import { PgUniverseStore } from '../activities/db/universe-store';
 import { PgCoverageStore } from '../activities/db/coverage-store';
+import { PgSyncDemandStore } from '../activities/db/sync-demand-store';
 import { createPool } from '../activities/db/pool';
 import { migrate } from '../activities/db/migrate';
 import { activityInterceptors } from '../activities/interceptors';
@@ -30,18 +31,19 @@ export async function createWorkers(
   connection: NativeConnection,
   pool: import('pg').Pool,
 ): Promise<Worker[]> {
+  const syncDemand = new PgSyncDemandStore(pool);
   const sources = new Map<string, SourceRuntime>(
     config.sources.map((s) => {
       const budget = s.definition.budget(s.config);
-      const gate =
-        budget.limits === 'off'
-          ? OPEN_GATE
-          : new PgRateGate(pool, budget.key, budget.limits, {
-              maxInlineWaitMs: config.maxInlineWaitMs,
-              boundaryGuardMs: config.rateGuardMs,
-              maxPauseSeconds: config.maxPauseSeconds,
-            });
-      return [s.definition.id, { definition: s.definition, config: s.config, gate }];
+      if (budget.limits === 'off')
+        return [s.definition.id, { definition: s.definition, config: s.config, gate: OPEN_GATE }];
+      const gate = new PgRateGate(pool, budget.key, budget.limits, {
+        maxInlineWaitMs: config.maxInlineWaitMs,
+        boundaryGuardMs: config.rateGuardMs,
+        maxPauseSeconds: config.maxPauseSeconds,
+      });
+      const backgroundGate = gate.background(() => syncDemand.demand(s.definition.id));
+      return [s.definition.id, { definition: s.definition, config: s.config, gate, backgroundGate }];
     }),
   );
   const activities = createActivities({
@@ -49,6 +51,7 @@ export async function createWorkers(
     references: new PgReferenceStore(pool),
     universe: new PgUniverseStore(pool),
     coverage: new PgCoverageStore(pool),
+    syncDemand,
     sources,
     pipeline: config.pipeline,
   });

@@ -15,7 +15,7 @@ import {
   type SyncDatasetInput,
   type SyncDatasetProgress,
 } from './contracts/sync';
-import type { SeriesCursor } from './contracts/series';
+import { parseDurationMs, type SeriesCursor } from './contracts/series';
 import { SA, SCHEDULED_START_TIME } from './contracts/search-attributes';
 import { waitOutPause } from './pause';
 import { databaseActivities, sourceOperations } from './activity-profiles';
@@ -41,6 +41,17 @@ function describe(input: SyncDatasetInput, p: SyncDatasetProgress): string {
     ...pause,
     `Status: ${p.status}; batches ${p.batchesDone}/${p.batches}`,
     `Series ${p.series}: ${p.synced} synced (${p.upToDate} up to the last closed period), ${p.pendingBackfill} awaiting their initial backfill`,
+    ...(p.plannedCalls !== undefined
+      ? [
+          `Calls: ${p.pages} made of ${p.plannedCalls} planned; next tick due ${p.nextTickAt}` +
+            (p.laggingBefore ? `; ${p.laggingBefore} series left by the previous tick go first` : ''),
+        ]
+      : []),
+    ...(p.cutShort
+      ? [
+          `**Cut short: ${p.lagging} series left for the next tick** (they go first): the budget frees only at ${p.cutShort.until}, after the next tick is due (${p.cutShort.reason}). See docs/universe.md, "When the plan does not fit".`,
+        ]
+      : []),
     `Pages ${p.pages}; rows ${p.rowsInserted} new, ${p.rowsUpdated} updated (finalized or revised), ${p.rowsUnchanged} unchanged, ${p.rowsQuarantined} quarantined`,
     ...(p.failed > 0
       ? [
@@ -76,11 +87,27 @@ export async function syncDataset(input: SyncDatasetInput): Promise<SyncDatasetP
     dataset: input.dataset,
     interval: input.interval,
     batchSize,
+    asOf,
+    ...(input.tickEvery !== undefined ? { tickEvery: input.tickEvery } : {}),
+    ...(input.lookbackPeriods !== undefined ? { lookbackPeriods: input.lookbackPeriods } : {}),
+    ...(input.maxPagesPerSeries !== undefined ? { maxPagesPerSeries: input.maxPagesPerSeries } : {}),
   });
-  progress = { ...progress, status: 'running', batches: plan.starts.length };
+  // With the schedule's period, the tick does not wait for budget that frees after the next is due.
+  const everyMs = input.tickEvery === undefined ? undefined : parseDurationMs(input.tickEvery);
+  const nextTickAt = everyMs === undefined ? undefined : Date.parse(asOf) + everyMs;
+  progress = {
+    ...progress,
+    status: 'running',
+    batches: plan.starts.length,
+    ...(plan.plannedCalls !== undefined
+      ? { plannedCalls: plan.plannedCalls, laggingBefore: plan.laggingBefore ?? 0 }
+      : {}),
+    ...(nextTickAt !== undefined ? { nextTickAt: new Date(nextTickAt).toISOString() } : {}),
+  };
   setCurrentDetails(describe(input, progress));
 
   const { syncBatch } = sourceOperations(input.source);
+  const queue = [...plan.starts];
   const add = (r: SyncBatchResult) => {
     const next = { ...progress };
     for (const k of COUNT_KEYS) next[k] += r[k];
@@ -103,8 +130,14 @@ export async function syncDataset(input: SyncDatasetInput): Promise<SyncDatasetP
       });
       add(r);
       if (!r.paused) break;
-      // Rate limited: the source is paused fleet-wide; wait (durably), then resume this batch.
       const { until, reason } = r.paused;
+      if (nextTickAt !== undefined && Date.parse(until) > nextTickAt) {
+        // The budget frees after the next tick is due: stop here; the series left go first next tick.
+        progress = { ...progress, cutShort: progress.cutShort ?? { until, reason } };
+        queue.length = 0;
+        return;
+      }
+      // Rate limited: the source is paused fleet-wide; wait (durably), then resume this batch.
       await waitOutPause(until, (paused) => {
         progress = paused
           ? { ...progress, status: 'paused', pausedUntil: until, pauseReason: reason }
@@ -119,13 +152,18 @@ export async function syncDataset(input: SyncDatasetInput): Promise<SyncDatasetP
   };
 
   // Bounded concurrency: `concurrency` lanes take the next batch until none is left.
-  const queue = [...plan.starts];
   const lane = async () => {
     for (let next = queue.shift(); next !== undefined; next = queue.shift()) await runBatch(next);
   };
   await Promise.all(Array.from({ length: Math.max(1, input.concurrency ?? 4) }, lane));
 
-  progress = { ...progress, status: 'completed' };
+  progress = {
+    ...progress,
+    status: 'completed',
+    ...(nextTickAt !== undefined && plan.total !== undefined
+      ? { lagging: progress.cutShort ? Math.max(0, plan.total - progress.series) : 0 }
+      : {}),
+  };
   setCurrentDetails(describe(input, progress));
   return progress;
 }

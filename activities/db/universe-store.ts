@@ -14,6 +14,8 @@ export interface TrackedSeries extends SeriesKey {
   /** Latest stored period and latest final one (Unix seconds), if anything is stored. */
   readonly lastTs: number | null;
   readonly lastFinalTs: number | null;
+  /** Its place in a sync tick's fair order (as `syncPage` read it): the cursor to resume after it. */
+  readonly fairCursor?: string;
 }
 
 export interface DesiredSeries extends SeriesKey {
@@ -29,6 +31,29 @@ export interface SeriesFilter {
 }
 
 export const cursorOf = seriesCursor;
+
+/** One sync tick: its nominal time (ISO) and its workflow run. */
+export interface SyncTick {
+  readonly asOf: string;
+  readonly runId: string;
+}
+
+/** One sync schedule's series: a source × dataset × interval. */
+export interface SyncScope {
+  readonly source: string;
+  readonly dataset: string;
+  readonly interval: Interval;
+}
+
+/**
+ * A cursor in a tick's fair order: the series' last tick (UTC text, PostgreSQL's, `-infinity` when
+ * never taken), market and instrument. Marked by a leading \u0002 so that a keyset cursor (a tick
+ * planned before the fair order existed) is still read as one.
+ */
+const FAIR = '\u0002';
+const fairCursorOf = (r: { tick: string; market: string; instrument: string }): string =>
+  `${FAIR}${[r.tick, r.market, r.instrument].join('\u0001')}`;
+
 const cursorParts = (c: SeriesCursor): string[] => (c === null ? ['', '', '', '', ''] : c.split('\u0001'));
 
 interface Row {
@@ -96,6 +121,19 @@ export interface UniverseStore {
   /** Keyset starts splitting the selected series into batches of `size`. */
   boundaries(filter: SeriesFilter, size: number): Promise<{ total: number; starts: SeriesCursor[] }>;
   markBackfilled(series: SeriesKey): Promise<void>;
+  /**
+   * The fair order of a sync tick: the dataset's active series its run has not taken
+   * yet, least recently taken first, split into batches of `size` (fair cursors; the first null).
+   */
+  syncBoundaries(key: SyncScope, tick: SyncTick, size: number): Promise<{ total: number; starts: SeriesCursor[] }>;
+  /** The next `limit` series of a tick in its fair order after `after` (a fair or a keyset cursor). */
+  syncPage(key: SyncScope, tick: SyncTick, after: SeriesCursor, limit: number): Promise<TrackedSeries[]>;
+  /** Record that the tick took these series (they go last in the next tick's order). */
+  markSyncTick(
+    key: SyncScope,
+    tick: SyncTick,
+    series: ReadonlyArray<Pick<SeriesKey, 'market' | 'instrument'>>,
+  ): Promise<void>;
 }
 
 export class PgUniverseStore implements UniverseStore {
@@ -281,6 +319,64 @@ export class PgUniverseStore implements UniverseStore {
     if (total === 0) return { total: 0, starts: [] };
     const ends = res.rows.filter((r) => r.rn % size === 0 && r.rn < total);
     return { total, starts: [null, ...ends.map((r) => cursorOf(r))] };
+  }
+
+  async syncBoundaries(
+    key: SyncScope,
+    tick: SyncTick,
+    size: number,
+  ): Promise<{ total: number; starts: SeriesCursor[] }> {
+    const res = await this.#query<{ tick: string; market: string; instrument: string; rn: number; total: number }>(
+      `SELECT * FROM (
+         SELECT (last_sync_tick AT TIME ZONE 'UTC')::text AS tick, market, instrument, count(*) OVER ()::int AS total,
+                (row_number() OVER (ORDER BY last_sync_tick, market, instrument))::int AS rn
+         FROM tracked_series
+         WHERE active AND source = $1 AND dataset = $2 AND interval = $3 AND last_sync_run IS DISTINCT FROM $4) x
+       WHERE rn % $5 = 0 OR rn = total
+       ORDER BY rn`,
+      [key.source, key.dataset, key.interval, tick.runId, size],
+    );
+    const total = res.rows[0]?.total ?? 0;
+    if (total === 0) return { total: 0, starts: [] };
+    const ends = res.rows.filter((r) => r.rn % size === 0 && r.rn < total);
+    return { total, starts: [null, ...ends.map(fairCursorOf)] };
+  }
+
+  async syncPage(key: SyncScope, tick: SyncTick, after: SeriesCursor, limit: number): Promise<TrackedSeries[]> {
+    // A keyset cursor: a tick planned by a worker from before the fair order; finish it in that order.
+    if (after !== null && !after.startsWith(FAIR)) return this.page(key, after, limit);
+    const [at, market, instrument] = after === null ? ['-infinity', '', ''] : after.slice(1).split('\u0001');
+    const res = await this.#query<Row & { tick: string }>(
+      `${SELECT_TRACKED.replace('SELECT ', "SELECT (t.last_sync_tick AT TIME ZONE 'UTC')::text AS tick, ")}
+       WHERE t.active AND t.source = $1 AND t.dataset = $2 AND t.interval = $3 AND t.last_sync_run IS DISTINCT FROM $4
+         AND (t.last_sync_tick, t.market, t.instrument) ${after === null ? '>=' : '>'} (($5::timestamp AT TIME ZONE 'UTC'), $6, $7)
+       ORDER BY t.last_sync_tick, t.market, t.instrument
+       LIMIT $8`,
+      [key.source, key.dataset, key.interval, tick.runId, at, market, instrument, limit],
+    );
+    return res.rows.map((r) => ({ ...toTracked(r), fairCursor: fairCursorOf(r) }));
+  }
+
+  async markSyncTick(
+    key: SyncScope,
+    tick: SyncTick,
+    series: ReadonlyArray<Pick<SeriesKey, 'market' | 'instrument'>>,
+  ): Promise<void> {
+    if (series.length === 0) return;
+    await this.#query(
+      `UPDATE tracked_series t SET last_sync_tick = $4::timestamptz, last_sync_run = $5
+       FROM unnest($6::text[], $7::text[]) AS x(market, instrument)
+       WHERE t.source = $1 AND t.dataset = $2 AND t.interval = $3 AND t.market = x.market AND t.instrument = x.instrument`,
+      [
+        key.source,
+        key.dataset,
+        key.interval,
+        tick.asOf,
+        tick.runId,
+        series.map((s) => s.market),
+        series.map((s) => s.instrument),
+      ],
+    );
   }
 
   async markBackfilled(series: SeriesKey): Promise<void> {

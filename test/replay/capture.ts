@@ -306,6 +306,35 @@ describe('capture histories on the real stack', () => {
     expect(count(history, 'timerStartedEventAttributes')).toBe(1);
   });
 
+  it('syncDataset: a tick that keeps the plan stops when the budget frees after its next tick', async () => {
+    // A 429 asking for two hours, on a tick whose next one was due an hour ago: no timer, cut short.
+    await env.addFault({
+      kind: 'rate-limit',
+      source: 'data-api',
+      params: { market: tracked.market, instrument: tracked.instrument },
+      count: 1,
+      retryAfterSeconds: 7_200,
+    });
+    const workflowId = 'replay-capture/sync/cut-short';
+    const asOf = new Date(Date.now() - 2 * 3_600_000).toISOString();
+    try {
+      const result: SyncDatasetProgress = await env.client.workflow.execute('syncDataset', {
+        taskQueue: env.taskQueue,
+        workflowId,
+        args: [{ source: 'data-api', dataset: 'spot-ohlcv', interval: '1h', asOf, tickEvery: '1h' }],
+      });
+      expect(result).toMatchObject({ status: 'completed', series: 0, synced: 0, lagging: 1, plannedCalls: 1 });
+      expect(result.cutShort?.reason).toContain('answered');
+      const history = await save(workflowId, 'cut-short');
+      expect(count(history, 'timerStartedEventAttributes')).toBe(0);
+    } finally {
+      await env.clearFaults();
+      // The fleet pause the 429 set (and the window it marked spent) would hold every later scenario.
+      await env.pool.query(`DELETE FROM source_pauses WHERE source LIKE 'data-api%'`);
+      await env.pool.query(`DELETE FROM rate_budget_windows WHERE source LIKE 'data-api%'`);
+    }
+  });
+
   it('repairCoverage: a dry run reports holes; a repair (two lanes, one paused by a 429) fills them', async () => {
     const start = (
       await env.pool.query(

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseUniverseConfig } from '../../activities/universe-config';
 import { ConfigError } from '../../activities/errors';
 import {
+  canonicalDuration,
   canonicalJson,
   desiredSchedules,
   recordedHash,
@@ -74,11 +75,19 @@ describe('desiredSchedules', () => {
     const { schedules: _s, sync: _y, ...withoutTimings } = c;
     expect(m.get('crypto-ingest/universe')!.args).toEqual([{ config: withoutTimings }]);
     expect(m.get('crypto-ingest/sync/data-api/spot-ohlcv/1h')!.args).toEqual([
-      { source: 'data-api', dataset: 'spot-ohlcv', interval: '1h', lookbackPeriods: 6, batchSize: 50, concurrency: 2 },
+      {
+        source: 'data-api',
+        dataset: 'spot-ohlcv',
+        interval: '1h',
+        lookbackPeriods: 6,
+        batchSize: 50,
+        concurrency: 2,
+        tickEvery: '1h',
+      },
     ]);
     // No lookback configured for 1d: the key is absent (the workflow's default applies).
     expect(m.get('crypto-ingest/sync/min-api/histo-ohlcv/1d')!.args).toEqual([
-      { source: 'min-api', dataset: 'histo-ohlcv', interval: '1d', batchSize: 50, concurrency: 2 },
+      { source: 'min-api', dataset: 'histo-ohlcv', interval: '1d', batchSize: 50, concurrency: 2, tickEvery: '1d' },
     ]);
     expect(m.get('crypto-ingest/repair')!.args).toEqual([{}]);
   });
@@ -172,6 +181,22 @@ describe('desiredSchedules', () => {
     expect(changed(hashes(more))).toEqual(['crypto-ingest/universe']);
     // Another task queue changes every action.
     expect(changed(hashes(base(), 'other')).length).toBe(a.length);
+  });
+
+  it("gives each sync its schedule's period in one canonical form", () => {
+    const every = (c: unknown) =>
+      desiredSchedules(config(c), 'q')
+        .filter((d) => d.kind === 'sync')
+        .map((d) => (d.args[0] as { tickEvery?: string }).tickEvery);
+    expect(every(base())).toEqual(['1d', '1h', '1m', '1d']);
+    expect(every({ ...base(), schedules: { sync: { '1h': { every: '90m' }, '1d': { every: '24h' } } } })).toEqual([
+      '1d',
+      '90m',
+      '1m',
+      '1d',
+    ]);
+    expect(canonicalDuration(1_500)).toBe('1500ms');
+    expect(canonicalDuration(120_000)).toBe('2m');
   });
 
   it('orders object keys canonically for the hash', () => {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   backfillCalls,
+  backgroundLimits,
   backfillEtas,
   bindingWindow,
   fits,
@@ -139,5 +140,34 @@ describe('backfillCalls, leftoverRate, backfillEtas', () => {
     expect(backfillEtas([{ key: 'a', calls: 5 }], 0)[0]!.doneInSeconds).toBe(Infinity);
     expect(backfillEtas([{ key: 'a', calls: 0 }], 0)[0]!.doneInSeconds).toBe(0);
     expect(leftoverRate(needPerWindow([minuteSync(1)], {}))).toEqual({ callsPerSecond: Infinity, window: undefined });
+  });
+});
+
+describe('backgroundLimits (syncs first)', () => {
+  it('holds backfills to each window less the syncs’ need, rounded up, never below zero', () => {
+    // Two 1m series synced every minute: 2 calls a tick. Hand-checked per window:
+    // second 2/60 → 1 kept, 19 left; minute 2 → 298; hour 120 → 2,880; day 2,880 → 4,620;
+    // month 86,400 > 11,000 → nothing left for backfills.
+    expect(backgroundLimits(FREE, [minuteSync(2)])).toEqual({
+      second: 19,
+      minute: 298,
+      hour: 2_880,
+      day: 4_620,
+      month: 0,
+    });
+    // A paid key with only a minute limit: the other windows stay unlimited (absent).
+    expect(backgroundLimits({ minute: 2_000 }, [minuteSync(150)])).toEqual({ minute: 1_850 });
+    // No syncs: the full limits.
+    expect(backgroundLimits(FREE, [])).toEqual(FREE);
+    // An hourly sync of 20 series: 20 calls an hour, 1/180 a second (1 kept), 1/3 a minute (1 kept).
+    expect(
+      backgroundLimits({ second: 20, minute: 300, hour: 3_000 }, [
+        { what: 'h', callsPerTick: 20, everySeconds: 3_600 },
+      ]),
+    ).toEqual({
+      second: 19,
+      minute: 299,
+      hour: 2_980,
+    });
   });
 });

@@ -22,12 +22,14 @@ describe('workflow input checks', () => {
         batchSize: 0,
         concurrency: 1e6,
         asOf: 'soon',
+        tickEvery: 'hourly',
       }),
     ).toEqual([
       'interval: "2h" is not an interval (1m, 1h, 1d)',
       'asOf: "soon" is not an ISO-8601 time',
       'batchSize: 0 is not a whole number from 1 to 1000',
       'concurrency: 1000000 is not a whole number from 1 to 32',
+      'tickEvery: "hourly" is not a duration from 1s to 31622400s (e.g. 30s, 2m)',
     ]);
     expect(
       syncDatasetProblems({
@@ -37,10 +39,11 @@ describe('workflow input checks', () => {
         lookbackPeriods: 3,
         batchSize: 100,
         concurrency: 4,
+        tickEvery: '1h',
       }),
     ).toEqual([]);
     expect(syncDatasetProblems({ source: 'data-api', dataset: 'spot-ohlcv', interval: '1h', batchsize: 5 })).toEqual([
-      'input.batchsize: unknown field (known: source, dataset, interval, asOf, lookbackPeriods, batchSize, concurrency, maxPagesPerSeries)',
+      'input.batchsize: unknown field (known: source, dataset, interval, asOf, lookbackPeriods, batchSize, concurrency, maxPagesPerSeries, tickEvery)',
     ]);
     expect(syncDatasetProblems(null)).toEqual(['input: not an object']);
   });

@@ -20,6 +20,25 @@ export interface SyncDatasetInput {
   concurrency?: number;
   /** Pages one series may take in one tick (a longer gap finishes on later ticks). @default 3 */
   maxPagesPerSeries?: number;
+  /**
+   * The schedule's period (`1m`, `1h`, `1d`; `schedules apply` sets it): the next tick is due at
+   * `asOf` + this. With it the tick keeps the plan: it records its planned calls (backfills and
+   * repairs leave them free), and when the budget frees only after the next tick is due it stops
+   * there and reports the series it leaves (they go first next tick). @default none: the tick
+   * waits out the budget until every series is synced
+   */
+  tickEvery?: string;
+}
+
+/** The plan of a sync tick: its batches in fair order, and what it will cost. */
+export interface SyncPlan {
+  /** Series of the tick (all active tracked series of the schedule). */
+  readonly total?: number;
+  readonly starts: SeriesCursor[];
+  /** Calls the tick plans: backfilled series × calls per series (with `tickEvery`). */
+  readonly plannedCalls?: number;
+  /** Backfilled series the previous tick left unsynced (with `tickEvery`). */
+  readonly laggingBefore?: number;
 }
 
 export interface SyncCounts {
@@ -61,6 +80,16 @@ export interface SyncDatasetProgress extends SyncCounts {
   batchesDone: number;
   pausedUntil?: string;
   pauseReason?: string;
+  /** The plan (with `tickEvery`): calls this tick needs; `pages` are the calls made. */
+  plannedCalls?: number;
+  /** When the next tick is due (with `tickEvery`). */
+  nextTickAt?: string;
+  /** Series the previous tick left unsynced (with `tickEvery`). */
+  laggingBefore?: number;
+  /** Series this tick left for the next one: the budget frees only after the next tick is due. */
+  lagging?: number;
+  /** Why the tick stopped before every series (the budget's reason and when it frees). */
+  cutShort?: { until: string; reason: string };
 }
 
 /** One batch of tracked series, synced by one `syncBatch` activity. */

@@ -149,6 +149,7 @@ export function syncDatasetProblems(input: unknown): Problems {
     'batchSize',
     'concurrency',
     'maxPagesPerSeries',
+    'tickEvery',
   ];
   if (!checkObject(p, 'input', input, keys)) return p;
   const i = input as Input;
@@ -160,6 +161,7 @@ export function syncDatasetProblems(input: unknown): Problems {
   checkInt(p, 'batchSize', i.batchSize, 1, 1_000);
   checkInt(p, 'concurrency', i.concurrency, 1, 32);
   checkInt(p, 'maxPagesPerSeries', i.maxPagesPerSeries, 1, 100);
+  checkDuration(p, 'tickEvery', i.tickEvery, 1_000, 366 * 86_400_000);
   return p;
 }
 
