@@ -61,6 +61,21 @@ export const gauges = {
     ['source', 'dataset', 'interval'],
   ),
   quarantineRows: gauge('crypto_ingest_quarantine_rows', 'Rows in quarantine.', ['source', 'dataset']),
+  syncPlannedCalls: gauge(
+    'crypto_ingest_sync_planned_calls',
+    "Calls a sync schedule's tick plans (series × calls per series), as its latest tick recorded it.",
+    ['source', 'dataset', 'interval'],
+  ),
+  syncLaggingSeries: gauge(
+    'crypto_ingest_sync_lagging_series',
+    "Series a sync schedule's previous tick left unsynced (the budget ran out before the next tick was due).",
+    ['source', 'dataset', 'interval'],
+  ),
+  syncNeed: gauge(
+    'crypto_ingest_rate_budget_sync_need',
+    "Calls the sync schedules need per rate window (their plan's average rate × the window): what backfills and repairs leave free.",
+    ['source', 'window'],
+  ),
 };
 
 const WINDOW_NAMES = new Map<number, string>(RATE_WINDOWS.map((w) => [RATE_WINDOW_SECONDS[w], w]));
@@ -193,6 +208,39 @@ function queries(served: Served): Query[] {
           gauges.lagSeconds.set(labels, Number(r.lag));
           gauges.lagIntervals.set(labels, Number(r.lag) / Number(r.step));
         }
+      },
+    },
+    {
+      name: 'sync_demand',
+      gauges: [gauges.syncPlannedCalls, gauges.syncLaggingSeries, gauges.syncNeed],
+      async run(pool) {
+        const { rows } = await pool.query<{
+          source: string;
+          dataset: string;
+          interval: string;
+          calls_per_tick: number;
+          every_seconds: number;
+          lagging: number;
+          fresh: boolean;
+        }>(
+          `SELECT source, dataset, interval, calls_per_tick, every_seconds, lagging,
+                  updated_at > now() - make_interval(secs => 2 * every_seconds + 300) AS fresh
+           FROM sync_demand`,
+        );
+        gauges.syncPlannedCalls.reset();
+        gauges.syncLaggingSeries.reset();
+        gauges.syncNeed.reset();
+        const need = new Map<string, number>();
+        for (const r of rows) {
+          const labels = { source: r.source, dataset: r.dataset, interval: r.interval };
+          gauges.syncPlannedCalls.set(labels, Number(r.calls_per_tick));
+          gauges.syncLaggingSeries.set(labels, Number(r.lagging));
+          if (!r.fresh) continue; // a schedule that stopped ticking no longer holds budget
+          need.set(r.source, (need.get(r.source) ?? 0) + Number(r.calls_per_tick) / Number(r.every_seconds));
+        }
+        for (const { source } of served) if (!need.has(source)) need.set(source, 0);
+        for (const [source, perSecond] of need)
+          for (const w of RATE_WINDOWS) gauges.syncNeed.set({ source, window: w }, perSecond * RATE_WINDOW_SECONDS[w]);
       },
     },
     {

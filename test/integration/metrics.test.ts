@@ -239,6 +239,32 @@ describe('GET /metrics of a worker process', () => {
     }
   });
 
+  it("serves the syncs' plan: planned calls, lagging series, and their need per window (stale schedules hold none)", async () => {
+    const source = `test-metrics-${randomUUID().slice(0, 8)}`;
+    const other = `${source}-stale`;
+    await env.pool.query(
+      `INSERT INTO sync_demand (source, dataset, interval, series, calls_per_tick, every_seconds, lagging, as_of, updated_at)
+       VALUES ($1, 'spot-ohlcv', '1m', 40, 40, 60, 3, now(), now()),
+              ($1, 'spot-ohlcv', '1h', 10, 10, 3600, 0, now(), now()),
+              ($2, 'spot-ohlcv', '1h', 10, 10, 3600, 0, now(), now() - interval '3 hours')`,
+      [source, other],
+    );
+    try {
+      await new DbGauges(env.pool, { served: [{ source, datasets: ['spot-ohlcv'] }] }).refresh();
+      const samples = parseExposition(await registry.metrics());
+      expect(sum(samples, 'crypto_ingest_sync_planned_calls', { source, interval: '1m' })).toBe(40);
+      expect(sum(samples, 'crypto_ingest_sync_lagging_series', { source, interval: '1m' })).toBe(3);
+      // 40 calls a minute + 10 an hour: 2,410 an hour, 57,840 a day.
+      expect(sum(samples, 'crypto_ingest_rate_budget_sync_need', { source, window: 'hour' })).toBeCloseTo(2_410, 6);
+      expect(sum(samples, 'crypto_ingest_rate_budget_sync_need', { source, window: 'day' })).toBeCloseTo(57_840, 6);
+      // A schedule that stopped ticking (updated 3 hours ago, every hour) holds no budget.
+      expect(has(samples, 'crypto_ingest_rate_budget_sync_need', { source: other })).toBe(false);
+      expect(sum(samples, 'crypto_ingest_sync_planned_calls', { source: other })).toBe(10);
+    } finally {
+      await env.pool.query(`DELETE FROM sync_demand WHERE source IN ($1, $2)`, [source, other]);
+    }
+  });
+
   it('leaves a gauge out and counts the error when its query fails, without failing', async () => {
     const bad = new URL(env.workerEnv.DATABASE_URL!);
     bad.pathname = '/no_such_database';
@@ -249,7 +275,8 @@ describe('GET /metrics of a worker process', () => {
       const samples = parseExposition(await registry.metrics());
       expect(has(samples, 'crypto_ingest_source_paused_seconds')).toBe(false);
       expect(has(samples, 'crypto_ingest_series_lag_seconds')).toBe(false);
-      expect(sum(samples, 'crypto_ingest_metrics_scrape_errors_total') - errorsBefore).toBe(5);
+      expect(has(samples, 'crypto_ingest_sync_lagging_series')).toBe(false);
+      expect(sum(samples, 'crypto_ingest_metrics_scrape_errors_total') - errorsBefore).toBe(6);
     } finally {
       await pool.end();
     }

@@ -70,6 +70,7 @@ describe(RULES_PATH, () => {
         'CryptoIngestSourcePausedContinuously',
         'CryptoIngestQuarantineGrowing',
         'CryptoIngestScheduleFailing',
+        'CryptoIngestSyncLagging',
       ]),
     );
     expect(new Set(names).size).toBe(names.length);
