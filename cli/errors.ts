@@ -5,7 +5,8 @@
  * | exit | meaning                                                                       |
  * | ---- | ----------------------------------------------------------------------------- |
  * | 0    | done (for `--wait` / `--watch`: every workflow completed)                     |
- * | 1    | a usage or configuration mistake (`UsageError`, `ConfigError`, `NotFoundError`) |
+ * | 1    | a usage or configuration mistake (`UsageError`, `ConfigError`, `NotFoundError`), |
+ * |      | or a config whose plan does not fit its limits (`RefusedError`)               |
  * | 2    | Temporal or PostgreSQL cannot be reached (`UnreachableError`)                 |
  * | 3    | a workflow we waited for failed, was terminated, cancelled or timed out       |
  * | 130  | Ctrl-C while waiting or watching (the workflows keep running)                 |
@@ -34,6 +35,11 @@ export class UsageError extends CliError {
 
 /** Something named on the command line does not exist (a schedule, a workflow). */
 export class NotFoundError extends CliError {
+  readonly exitCode = 1;
+}
+
+/** The command would do harm as asked (a plan that cannot fit): nothing was changed; the message says what would. */
+export class RefusedError extends CliError {
   readonly exitCode = 1;
 }
 

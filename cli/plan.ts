@@ -11,6 +11,7 @@ import { rateLimitsSchema, type RateLimits, RATE_WINDOWS } from '../activities/r
 import { findSource, SOURCES } from '../activities/sources/index';
 import type { DatasetSpec } from '../activities/sources/types';
 import { desiredUniverse, type UniverseReader } from '../activities/universe';
+import { PgUniverseStore } from '../activities/db/universe-store';
 import {
   backfillCalls,
   backfillEtas,
@@ -258,6 +259,65 @@ const pct = (share: number | undefined): string =>
   share === undefined ? '-' : !Number.isFinite(share) ? '∞' : `${(share * 100).toFixed(share < 0.1 ? 2 : 1)}%`;
 const calls = (n: number | undefined): string =>
   n === undefined ? '-' : Math.abs(n) >= 10 || n === 0 ? formatCount(Math.round(n)) : n.toFixed(2);
+
+/**
+ * The plan of a config as `universe plan` and `schedules apply` show it: the limits from
+ * `--limits` or this environment, the reference tables, tracked series and checkpoints from the
+ * database.
+ */
+export async function planOf(
+  config: UniverseConfig,
+  limitOptions: readonly string[],
+  ctx: { readonly env: Env; db(): Promise<pg.Pool> },
+): Promise<UniversePlan> {
+  const p = new Problems();
+  const limits = planLimits(planSources(config), limitOptions, ctx.env, p);
+  p.throwIfAny();
+  const db = await ctx.db();
+  return buildPlan(config, {
+    reader: new PgUniverseStore(db),
+    tracked: await trackedBackfillState(db),
+    limits,
+    now: Math.floor(Date.now() / 1000),
+  });
+}
+
+/** The `--limits` option of the commands that plan (commander's `option(...)` arguments). */
+export const LIMITS_OPTION = [
+  '--limits <source=windows>',
+  "limits to plan against, e.g. data-api=second=50,minute=2000,hour=100000 (repeatable; default: this environment's <PREFIX>_RATE_LIMITS)",
+  (v: string, prev: string[]) => [...prev, v],
+  [] as string[],
+] as const;
+
+/** The windows a steady state can never catch up in: a day or a month it needs more of than allowed. */
+const REFUSING_WINDOWS: ReadonlySet<string> = new Set(['day', 'month']);
+
+/**
+ * Why `schedules apply` refuses this plan (empty: it does not): per source, each day or month window
+ * the steady state needs more calls of than its limit. A shorter window (second … hour) that does not
+ * fit makes the syncs lag and share fairly, and catch up when the longer windows allow; a day or
+ * month does not end soon enough for that.
+ */
+export function planRefusals(plan: UniversePlan): string[] {
+  const out: string[] = [];
+  for (const s of plan.sources)
+    for (const w of s.windows)
+      if (REFUSING_WINDOWS.has(w.window) && w.limit !== undefined && w.need > w.limit)
+        out.push(
+          `${s.source}: the steady state needs ${calls(w.need)} calls a ${w.window}, the limit is ${calls(w.limit)} (${pct(w.share)}; ${s.limitsFrom})`,
+        );
+  return out;
+}
+
+/** One line per source: the binding window and whether the steady state fits. */
+export function planVerdicts(plan: UniversePlan): string[] {
+  return plan.sources.map((s) =>
+    s.binding === null
+      ? `plan: ${s.source}: no limited window`
+      : `plan: ${s.source}: binding window ${s.binding.window} (${pct(s.binding.share)} of its limit): ${s.fits ? 'fits' : 'does NOT fit, syncs will lag'}; ${formatCount(s.backfills.pending)} backfill(s) pending${s.backfills.pending > 0 ? `, complete ${s.backfills.completeAt ?? 'never at this plan'}` : ''}`,
+  );
+}
 
 /** The plan for people. */
 export function renderPlan(plan: UniversePlan): string[] {

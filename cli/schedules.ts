@@ -16,10 +16,11 @@ import {
 } from '../client/schedules';
 import { SCHEDULE_IDS } from '../workflows/contracts/ids';
 import type { CliContext } from './context';
-import { NotFoundError, UsageError } from './errors';
+import { NotFoundError, RefusedError, UsageError } from './errors';
 import { formatDuration, formatInstant, table } from './output';
 import { desiredSchedules } from '../client/schedule-plan';
 import { loadUniverseConfigFile } from './universe';
+import { LIMITS_OPTION, planOf, planRefusals, planVerdicts, renderPlan } from './plan';
 
 export function formatApply(rows: readonly ApplyRow[], dryRun: boolean): string[] {
   const verb = (a: ApplyAction) =>
@@ -33,6 +34,19 @@ export function formatApply(rows: readonly ApplyRow[], dryRun: boolean): string[
   );
   lines.push(applySummary(rows, dryRun));
   return lines;
+}
+
+/** The refusal of a plan whose syncs need more of a day or a month than allowed: what and what to do. */
+export function refusedFor(refusals: readonly string[], dryRun: boolean): RefusedError {
+  return new RefusedError(
+    [
+      `${dryRun ? 'apply would refuse' : 'refused, nothing changed'}: the syncs of this config can never keep up:`,
+      ...refusals.map((r) => `  - ${r}`),
+      'Sync less often (schedules.sync.<interval>.every), track fewer series, or use a plan with larger limits',
+      '(docs/universe.md, "When the plan does not fit"); --accept-lag applies it anyway, and the syncs then',
+      'share what there is fairly and report their lag.',
+    ].join('\n'),
+  );
 }
 
 /** `crypto-ingest/repair` or its short form `repair`. */
@@ -78,14 +92,32 @@ export function registerSchedules(program: Command, ctx: CliContext): void {
     .description('create/update/delete the schedules a universe config asks for (idempotent)')
     .option('--config <file>', 'universe config, e.g. config/universe.json')
     .option('--task-queue <name>', 'task queue of the scheduled workflows', ctx.defaultTaskQueue)
-    .option('--dry-run', 'print the plan, change nothing')
-    .action(async (o: { config?: string; taskQueue: string; dryRun?: boolean }) => {
-      const config = loadUniverseConfigFile(o.config);
-      const desired = desiredSchedules(config, o.taskQueue);
-      const { client } = await ctx.temporal();
-      const rows = await applySchedules(client, desired, { dryRun: o.dryRun === true });
-      for (const line of formatApply(rows, o.dryRun === true)) ctx.out.log(line);
-    });
+    .option('--dry-run', 'print what would change and the full plan of API calls, change nothing')
+    .option(...LIMITS_OPTION)
+    .option('--accept-lag', 'apply even when the steady state needs more calls a day or a month than the limits allow')
+    .action(
+      async (o: { config?: string; taskQueue: string; dryRun?: boolean; limits: string[]; acceptLag?: boolean }) => {
+        const config = loadUniverseConfigFile(o.config);
+        const desired = desiredSchedules(config, o.taskQueue);
+        // The plan first: a config whose syncs can never keep up is refused before anything changes.
+        const plan = await planOf(config, o.limits, ctx);
+        const refusals = planRefusals(plan);
+        const { client } = await ctx.temporal();
+        if (o.dryRun) {
+          for (const line of formatApply(await applySchedules(client, desired, { dryRun: true }), true))
+            ctx.out.log(line);
+          ctx.out.log('');
+          for (const line of renderPlan(plan)) ctx.out.log(line);
+        } else {
+          for (const line of planVerdicts(plan)) ctx.out.log(line);
+        }
+        if (refusals.length > 0 && !o.acceptLag) throw refusedFor(refusals, o.dryRun === true);
+        if (refusals.length > 0) ctx.out.log(`accepted lag (--accept-lag): ${refusals.join('; ')}`);
+        if (o.dryRun) return;
+        const rows = await applySchedules(client, desired, { dryRun: false });
+        for (const line of formatApply(rows, false)) ctx.out.log(line);
+      },
+    );
 
   group
     .command('list')

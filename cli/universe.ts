@@ -15,8 +15,7 @@ import { Problems, UsageError } from './errors';
 import { formatInstant } from './output';
 import { universeInputConfig } from '../client/schedule-plan';
 import { runStart } from './start';
-import { buildPlan, planLimits, planSources, renderPlan, trackedBackfillState } from './plan';
-import { PgUniverseStore } from '../activities/db/universe-store';
+import { LIMITS_OPTION, planOf, renderPlan } from './plan';
 
 /** Read and validate a universe config file; every problem at once (`UsageError`). */
 export function loadUniverseConfigFile(file: string | undefined): UniverseConfig {
@@ -95,25 +94,10 @@ export function registerUniverse(program: Command, ctx: CliContext): void {
     .command('plan')
     .description('what a universe costs each source in API calls per rate window, and when its backfills complete')
     .option('--config <file>', 'universe config, e.g. config/universe.json')
-    .option(
-      '--limits <source=windows>',
-      "limits to plan against, e.g. data-api=second=50,minute=2000,hour=100000 (repeatable; default: this environment's <PREFIX>_RATE_LIMITS)",
-      (v: string, prev: string[]) => [...prev, v],
-      [] as string[],
-    )
+    .option(...LIMITS_OPTION)
     .option('--json', 'the plan as JSON (every window, every pending backfill)')
     .action(async (o: { config?: string; limits: string[]; json?: boolean }) => {
-      const config = loadUniverseConfigFile(o.config);
-      const p = new Problems();
-      const limits = planLimits(planSources(config), o.limits, ctx.env, p);
-      p.throwIfAny();
-      const db = await ctx.db();
-      const plan = await buildPlan(config, {
-        reader: new PgUniverseStore(db),
-        tracked: await trackedBackfillState(db),
-        limits,
-        now: Math.floor(Date.now() / 1000),
-      });
+      const plan = await planOf(loadUniverseConfigFile(o.config), o.limits, ctx);
       if (o.json) ctx.out.log(JSON.stringify(plan, null, 2));
       else for (const line of renderPlan(plan)) ctx.out.log(line);
     });

@@ -245,12 +245,16 @@ describe('schedules', () => {
     const r = await cli(['--namespace', NS, 'schedules', 'apply', '--config', file, '--task-queue', QUEUE, ...extra]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+    // The plan's verdict lines, then the table (header … summary); a dry run adds the full plan after it.
+    const lines = r.stdout.trimEnd().split('\n');
+    const head = lines.findIndex((l) => l.startsWith('SCHEDULE'));
+    const end = lines.findIndex((l, i) => i > head && /^(dry run, nothing changed: )?\d+ (to create|created),/.test(l));
     const actions = new Map<string, string>();
-    for (const line of r.stdout.trimEnd().split('\n').slice(1, -1)) {
+    for (const line of lines.slice(head + 1, end)) {
       const [id, action] = line.split(/\s{2,}/);
       actions.set(id!, action!);
     }
-    return { actions, summary: r.stdout.trimEnd().split('\n').at(-1)! };
+    return { actions, summary: lines[end]!, lines };
   };
 
   const IDS = [
@@ -370,6 +374,48 @@ describe('schedules', () => {
     const unknown = await cli(['--namespace', NS, 'schedules', 'pause', 'nope']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/^crypto-ingest: no schedule 'crypto-ingest\/nope' \(schedules: crypto-ingest\//);
+  });
+
+  it('apply plans first: the dry run shows the plan; a config that cannot fit its month is refused unless --accept-lag', async () => {
+    const sync1h = SCHEDULE_IDS.sync('data-api', 'spot-ohlcv', '1h');
+    const before = await client.schedule.getHandle(sync1h).describe();
+    const edited = config((c) => (c.schedules = { sync: { '1h': { every: '30m' } } }));
+    const base = ['--namespace', NS, 'schedules', 'apply', '--config', edited, '--task-queue', QUEUE];
+    // One series synced hourly and daily: 720 + 30 calls a month at least; a month limit of 100 cannot carry it.
+    const limits = ['--limits', 'data-api=month=100'];
+
+    const dry = await cli([...base, '--dry-run', ...limits]);
+    expect(dry.code).toBe(1);
+    expect(dry.stdout).toContain(`${sync1h}  would update`);
+    expect(dry.stdout).toMatch(/^\s+sync spot-ohlcv 1h: 1 series × 1 call every 30m$/m);
+    expect(dry.stdout).toMatch(/binding window: month \(\d+(\.\d)?%\): the steady state does NOT fit/);
+    expect(dry.stderr).toMatch(/^crypto-ingest: apply would refuse: the syncs of this config can never keep up:\n/);
+    expect(dry.stderr).toMatch(
+      /data-api: the steady state needs [\d,]+ calls a month, the limit is 100 \(\d+(\.\d)?%; --limits\)/,
+    );
+
+    const refused = await cli([...base, ...limits]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /^crypto-ingest: refused, nothing changed: the syncs of this config can never keep up:/,
+    );
+    expect(refused.stderr).toContain('--accept-lag applies it anyway');
+    expect(refused.stdout).toMatch(/^plan: data-api: binding window month \(\d+(\.\d)?% of its limit\): does NOT fit/m);
+    expect((await client.schedule.getHandle(sync1h).describe()).spec).toEqual(before.spec);
+
+    const accepted = await cli([...base, ...limits, '--accept-lag']);
+    expect(accepted.stderr).toBe('');
+    expect(accepted.code).toBe(0);
+    expect(accepted.stdout).toMatch(/^accepted lag \(--accept-lag\): data-api: the steady state needs/m);
+    expect(accepted.stdout).toMatch(new RegExp(`${sync1h}\\s+updated`));
+    expect((await client.schedule.getHandle(sync1h).describe()).spec.intervals).toEqual([
+      { every: 1_800_000, offset: 60_000 },
+    ]);
+    // The default limits (the free tier: 11,000 a month) carry it: applied without a word of lag.
+    const fits = await apply(edited);
+    expect(fits.lines.filter((l) => l.startsWith('plan: data-api'))).toEqual([
+      expect.stringMatching(/^plan: data-api: binding window \w+ \(\d+(\.\d+)?% of its limit\): fits;/),
+    ]);
   });
 });
 
