@@ -2,6 +2,7 @@
  * `planBackfill`: validate a backfill's input (every problem at once, as a non-retryable
  * `InvalidInputError`), normalize its range, and open (or find) its checkpoint.
  */
+import { backfillCalls } from './universe-plan';
 import { z } from 'zod';
 import type { BackfillPlan, BackfillSeriesInput } from '../workflows/contracts/backfill';
 import { backfillJobId, canonicalTime } from '../workflows/contracts/ids';
@@ -43,6 +44,8 @@ export interface PlanResult {
   /** Where the checkpoint stands (ISO). */
   readonly cursor: string;
   readonly completed: boolean;
+  /** The calls left from the checkpoint to the end, as the universe plan counts them (`backfillCalls`). */
+  readonly callsLeft?: number;
 }
 
 /** Parse and normalize; throws `InvalidInputError` naming every problem. Pure except for `now`. */
@@ -118,6 +121,7 @@ export function createPlanBackfill(deps: ActivityDeps) {
       series,
       cursor: canonicalTime(cp.nextTs),
       completed: cp.completed || cp.nextTs >= to,
+      callsLeft: cp.completed ? 0 : backfillCalls(cp.nextTs, to, step, dataset.maxPeriodsPerRequest(series.interval)),
       ...(notes.length > 0 ? { note: `starts at ${canonicalTime(startAt)}: ${notes.join('; ')}` } : {}),
     };
   };

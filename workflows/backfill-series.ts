@@ -43,6 +43,7 @@ function describe(input: BackfillSeriesInput, p: BackfillProgress): string {
     `Status: ${p.status}, ${p.percent}% (range ${p.from} → ${p.to})`,
     `Cursor: ${p.cursor} (everything before it is stored)`,
     ...(p.note ? [`Note: ${p.note}`] : []),
+    ...(p.plannedCalls !== undefined ? [`Calls: ${p.pages} made of ${p.plannedCalls} planned`] : []),
     `Chunks ${p.chunks}, pages ${p.pages}, rows received ${p.rowsReceived}: ${p.rowsInserted} new, ${p.rowsUpdated} updated, ${p.rowsUnchanged} unchanged, ${p.rowsQuarantined ?? 0} quarantined`,
     `Waited for the source ${p.pauses ?? 0} time(s)`,
     `Run ${p.runs} of this workflow (continue-as-new keeps histories short)`,
@@ -88,6 +89,7 @@ export async function backfillSeries(input: BackfillSeriesInput): Promise<Backfi
     cursor: planned.cursor,
     percent: percentDone(plan, planned.cursor),
     ...(planned.note ? { note: planned.note } : {}),
+    ...(planned.callsLeft !== undefined ? { plannedCalls: progress.pages + planned.callsLeft } : {}),
   };
   upsertSearchAttributes([
     { key: SA.source, value: input.source },

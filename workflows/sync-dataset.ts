@@ -4,6 +4,11 @@
  * (so a late or caught-up run fetches the window it was meant for), in batches of series with
  * bounded concurrency: a few activities per hundred series, so 1,000+ series stay far inside the
  * history limits.
+ *
+ * With `tickEvery` (schedules set it) the tick keeps the plan (docs/universe.md, "The plan at run
+ * time"): its series come least recently taken first, it records its planned calls, and when the
+ * budget frees only after the next tick is due it stops and reports the series it leaves, which
+ * the next tick takes first. Without it, it waits out every pause until all series are synced.
  */
 import { setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {

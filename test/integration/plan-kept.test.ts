@@ -67,10 +67,11 @@ const watermarks = async (): Promise<Map<string, number>> => {
   return new Map(res.rows.map((r) => [r.instrument, Number(r.last)]));
 };
 
+let lastTickId = '';
 const tick = async (asOf: number): Promise<SyncDatasetProgress> =>
   (await env.client.workflow.execute('syncDataset', {
     taskQueue: env.taskQueue,
-    workflowId: `test-plan-kept/sync/${asOf}/${randomUUID()}`,
+    workflowId: (lastTickId = `test-plan-kept/sync/${asOf}/${randomUUID()}`),
     args: [
       {
         source: 'data-api',
@@ -131,6 +132,13 @@ describe('the plan at run time, with less budget than the steady state needs', (
     }
     // What the previous tick left (the first had none before it: never taken counts as left).
     expect(results.map((r) => r.laggingBefore)).toEqual([6, 4, 4]);
+    // The UI's details of the last tick say the same (Temporal's built-in metadata query).
+    const meta = (await env.client.workflow.getHandle(lastTickId).query('__temporal_workflow_metadata')) as {
+      currentDetails?: string;
+    };
+    expect(meta.currentDetails).toContain('Calls: 2 made of 6 planned');
+    expect(meta.currentDetails).toContain('4 series left by the previous tick go first');
+    expect(meta.currentDetails).toContain('**Cut short: 4 series left for the next tick** (they go first)');
     const demand = await env.pool.query<{
       series: number;
       calls_per_tick: number;
@@ -169,6 +177,7 @@ describe('the plan at run time, with less budget than the steady state needs', (
         'the backfill to yield',
       );
       expect(paused.pauseReason).toContain('kept for the syncs: 4320/month');
+      expect(paused.plannedCalls).toBe(8); // 14,400 minutes, 2,000 a call
       expect((await control.stats('data-api')).totalRequests).toBe(5);
 
       // The next tick (not yet past its next one) gets all its calls from what the backfill left.

@@ -70,6 +70,8 @@ export interface BackfillProgress {
   chunks: number;
   /** API requests made (pages). */
   pages: number;
+  /** The plan: the calls made so far plus those the plan counts from this run's checkpoint to the end. */
+  plannedCalls?: number;
   rowsReceived: number;
   rowsInserted: number;
   rowsUpdated: number;
