@@ -10,6 +10,7 @@ import type { ActivityDeps } from './runtime';
 import { createSyncActivities } from './sync';
 import { createUniverseActivities } from './universe';
 import { createUniverseBackfillActivities } from './universe-backfill';
+import { createExportActivities } from './export';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createUniverseBackfillActivities(deps),
     ...createSyncActivities(deps),
     ...createRepairActivities(deps),
+    ...createExportActivities(deps),
   };
 }
 

@@ -8,6 +8,7 @@ import type { ReferenceStore } from './db/reference-store';
 import type { CoverageStore } from './db/coverage-store';
 import type { UniverseStore } from './db/universe-store';
 import type { PgSyncDemandStore } from './db/sync-demand-store';
+import type { PgExportStore } from './db/export-store';
 import type { DatasetSpec, SourceDefinition } from './sources/types';
 import { InvalidInputError } from './errors';
 import type { PipelineSettings } from './page-pipeline';
@@ -32,6 +33,8 @@ export interface ActivityDeps {
   readonly references: ReferenceStore;
   readonly universe: UniverseStore;
   readonly coverage: CoverageStore;
+  /** What exports read and record; without it exports fail. */
+  readonly exports?: PgExportStore;
   /** The syncs' recorded plan (`sync_demand`); without it a tick records nothing. */
   readonly syncDemand?: PgSyncDemandStore;
   readonly sources: ReadonlyMap<string, SourceRuntime>;

@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { registerBackfill } from './backfill';
+import { registerExport } from './export';
 import type { CliContext } from './context';
 import { registerGaps } from './gaps';
 import { registerRepair } from './repair';
@@ -41,5 +42,6 @@ export function buildProgram(ctx: CliContext): Command {
   registerSource(program, ctx);
   registerUniverse(program, ctx);
   registerRepair(program, ctx);
+  registerExport(program, ctx);
   return program;
 }

@@ -12,6 +12,7 @@ import { PgReferenceStore } from '../activities/db/reference-store';
 import { PgUniverseStore } from '../activities/db/universe-store';
 import { PgCoverageStore } from '../activities/db/coverage-store';
 import { PgSyncDemandStore } from '../activities/db/sync-demand-store';
+import { PgExportStore } from '../activities/db/export-store';
 import { createPool } from '../activities/db/pool';
 import { migrate } from '../activities/db/migrate';
 import { activityInterceptors } from '../activities/interceptors';
@@ -52,6 +53,7 @@ export async function createWorkers(
     universe: new PgUniverseStore(pool),
     coverage: new PgCoverageStore(pool),
     syncDemand,
+    exports: new PgExportStore(pool),
     sources,
     pipeline: config.pipeline,
   });

@@ -75,3 +75,15 @@ export function sourceOperations(source: string) {
     retry,
   });
 }
+
+/** Exports: database reads and file writes, on the workflow task queue (its workers see the destination). */
+export function exportActivities() {
+  return proxyActivities<Pick<Activities, 'planExport' | 'exportPart' | 'writeExportManifest'>>({
+    taskQueue: workflowInfo().taskQueue,
+    startToCloseTimeout: '30m',
+    // One file is one series-month (at most 44,640 rows): seconds. A dead worker's file moves on soon.
+    heartbeatTimeout: '20s',
+    scheduleToCloseTimeout: '12h',
+    retry,
+  });
+}

@@ -5,3 +5,4 @@ export { syncDataset } from './sync-dataset';
 export { refreshUniverse } from './refresh-universe';
 export { backfillUniverse } from './backfill-universe';
 export { repairCoverage } from './repair-coverage';
+export { exportDataset } from './export-dataset';

@@ -13,6 +13,9 @@
  * that its run took the path it is meant to record.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackfillSeriesInput, BackfillSeriesResult } from '../../workflows/contracts/backfill';
@@ -21,6 +24,7 @@ import type { RefreshReferenceProgress } from '../../workflows/contracts/referen
 import type { RepairCoverageProgress } from '../../workflows/contracts/repair';
 import type { SeriesKey } from '../../workflows/contracts/series';
 import type { SyncDatasetProgress } from '../../workflows/contracts/sync';
+import type { ExportProgress } from '../../workflows/contracts/export';
 import type { BackfillUniverseProgress } from '../../workflows/contracts/universe-backfill';
 import type { RefreshUniverseProgress, UniverseConfig } from '../../workflows/contracts/universe';
 import { openTestEnv, startWorkers, waitFor, type RunningWorkers, type TestEnv } from '../helpers/env';
@@ -375,5 +379,28 @@ describe('capture histories on the real stack', () => {
     expect(repaired).toMatchObject({ status: 'completed', missing: 2, filled: 2, remaining: 0 });
     const history = await save(repairId, 'fills-holes-after-pause');
     expect(count(history, 'timerStartedEventAttributes')).toBe(1);
+  });
+
+  it('exportDataset: files in two lanes, then the manifest', async () => {
+    const destination = mkdtempSync(path.join(tmpdir(), 'capture-export-'));
+    const workflowId = 'replay-capture/export';
+    const result: ExportProgress = await env.client.workflow.execute('exportDataset', {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [
+        {
+          source: 'data-api',
+          dataset: 'spot-ohlcv',
+          from: '2024-01-01T00:00:00Z',
+          to: new Date().toISOString(),
+          markets: [tracked.market],
+          destination,
+        },
+      ],
+    });
+    expect(result.status).toBe('completed');
+    expect(result.files).toBeGreaterThanOrEqual(1);
+    await save(workflowId, 'files-and-manifest');
+    rmSync(destination, { recursive: true, force: true });
   });
 });

@@ -58,3 +58,11 @@ export function universeBackfillWorkflowId(asOf: string): string {
 export function universeReferenceWorkflowId(source: string, dataset: string, asOf: string): string {
   return `reference/${source}/${dataset}/${asOf}`;
 }
+
+/**
+ * `export/<source>/<dataset>/<destination>`: one export per destination directory (its manifest
+ * describes one export); starting it again re-runs it, keeping every file whose content is the same.
+ */
+export function exportWorkflowId(source: string, dataset: string, destination: string): string {
+  return `export/${source}/${dataset}/${destination}`;
+}

@@ -196,3 +196,25 @@ export function repairCoverageProblems(input: unknown): Problems {
   checkBool(p, 'dryRun', i.dryRun);
   return p;
 }
+
+export function exportDatasetProblems(input: unknown): Problems {
+  const p: Problems = [];
+  const keys = ['source', 'dataset', 'from', 'to', 'markets', 'instruments', 'intervals', 'destination'];
+  if (!checkObject(p, 'input', input, keys)) return p;
+  const i = input as Input;
+  checkId(p, 'source', i.source);
+  checkId(p, 'dataset', i.dataset);
+  checkInstant(p, 'from', i.from, false);
+  checkInstant(p, 'to', i.to, false);
+  if (typeof i.from === 'string' && typeof i.to === 'string' && Date.parse(i.from) >= Date.parse(i.to))
+    p.push(`from ${i.from} is not before to ${i.to}`);
+  for (const k of ['markets', 'instruments', 'intervals'] as const) {
+    const v = i[k];
+    if (v === undefined) continue;
+    if (!Array.isArray(v) || v.length === 0) p.push(`${k}: ${JSON.stringify(v)} is not a non-empty list`);
+    else v.forEach((x, n) => (k === 'intervals' ? checkInterval(p, `${k}[${n}]`, x) : checkId(p, `${k}[${n}]`, x)));
+  }
+  if (typeof i.destination !== 'string' || !i.destination.startsWith('/'))
+    p.push(`destination: ${JSON.stringify(i.destination)} is not an absolute path`);
+  return p;
+}

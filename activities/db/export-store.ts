@@ -1,0 +1,177 @@
+/**
+ * What exports read and record: the parts (series × UTC month) the coverage ledger says hold rows,
+ * a fact table's columns and one part's rows (typed for Arrow), and `export_files`. The one place
+ * that writes this table's SQL.
+ */
+import type pg from 'pg';
+import { classifyDatabaseError, InvalidInputError } from '../errors';
+import type { ExportPart } from '../../workflows/contracts/export';
+import type { Interval } from '../../workflows/contracts/series';
+
+/** How a PostgreSQL column type is exported (and read to get there). */
+export type ExportKind = 'utf8' | 'timestamp' | 'float64' | 'int64' | 'int32' | 'bool' | 'date';
+
+export interface ExportColumn {
+  readonly name: string;
+  /** PostgreSQL's `information_schema.columns.data_type`. */
+  readonly pgType: string;
+  readonly kind: ExportKind;
+  readonly nullable: boolean;
+}
+
+const KINDS: Record<string, ExportKind> = {
+  text: 'utf8',
+  'character varying': 'utf8',
+  jsonb: 'utf8',
+  json: 'utf8',
+  uuid: 'utf8',
+  'timestamp with time zone': 'timestamp',
+  'double precision': 'float64',
+  real: 'float64',
+  numeric: 'float64',
+  bigint: 'int64',
+  integer: 'int32',
+  smallint: 'int32',
+  boolean: 'bool',
+  date: 'date',
+};
+
+/** The select expression of a column: what `pg` returns as exactly what Arrow takes. */
+function selectOf(c: ExportColumn): string {
+  const q = `"${c.name.replace(/"/g, '""')}"`;
+  switch (c.kind) {
+    case 'timestamp':
+      return `(extract(epoch FROM ${q}) * 1000000)::int8 AS ${q}`; // microseconds, exact
+    case 'date':
+      return `(${q} - DATE '1970-01-01') AS ${q}`; // days
+    case 'float64':
+      return `${q}::float8 AS ${q}`;
+    case 'utf8':
+      return `${q}::text AS ${q}`;
+    default:
+      return q;
+  }
+}
+
+export interface ExportFileRow {
+  readonly path: string;
+  readonly rows: number;
+  readonly minTs: string | null;
+  readonly maxTs: string | null;
+  readonly sha256: string;
+  readonly bytes: number;
+}
+
+export class PgExportStore {
+  readonly #columns = new Map<string, ExportColumn[]>();
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** The parts holding rows in [from, to): series × UTC month, from the coverage ledger (no fact table scan). */
+  async parts(
+    scope: { source: string; dataset: string; markets?: string[]; instruments?: string[]; intervals?: Interval[] },
+    from: string,
+    to: string,
+  ): Promise<ExportPart[]> {
+    const res = await this.#query<ExportPart>(
+      `SELECT DISTINCT market, instrument, interval, to_char(date_trunc('month', day), 'YYYY-MM') AS month
+       FROM coverage_daily
+       WHERE source = $1 AND dataset = $2 AND present > 0
+         AND ($3::text[] IS NULL OR market = ANY($3)) AND ($4::text[] IS NULL OR instrument = ANY($4))
+         AND ($5::text[] IS NULL OR interval = ANY($5))
+         AND ((day + 1)::timestamp AT TIME ZONE 'UTC') > $6::timestamptz AND (day::timestamp AT TIME ZONE 'UTC') < $7::timestamptz
+       ORDER BY market, interval, month, instrument`,
+      [
+        scope.source,
+        scope.dataset,
+        scope.markets ?? null,
+        scope.instruments ?? null,
+        scope.intervals ?? null,
+        from,
+        to,
+      ],
+    );
+    return res.rows;
+  }
+
+  /** A fact table's columns in table order, each with how it is exported; an unknown type is named. */
+  async columns(table: string): Promise<ExportColumn[]> {
+    const cached = this.#columns.get(table);
+    if (cached) return cached;
+    const res = await this.#query<{ column_name: string; data_type: string; is_nullable: string }>(
+      `SELECT column_name, data_type, is_nullable FROM information_schema.columns
+       WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
+      [table],
+    );
+    const cols = res.rows.map((r) => {
+      const kind = KINDS[r.data_type];
+      if (!kind)
+        throw new InvalidInputError(`column ${table}.${r.column_name} has type ${r.data_type}, which no export maps`);
+      return { name: r.column_name, pgType: r.data_type, kind, nullable: r.is_nullable === 'YES' };
+    });
+    this.#columns.set(table, cols);
+    return cols;
+  }
+
+  /** One part's rows (arrays by column), `ts` ascending. `where` are the series columns and their values. */
+  async rows(
+    table: string,
+    columns: readonly ExportColumn[],
+    where: ReadonlyArray<readonly [string, string]>,
+    from: string,
+    to: string,
+  ): Promise<Array<Record<string, unknown>>> {
+    const conds = where.map(([c], i) => `"${c.replace(/"/g, '""')}" = $${i + 3}`);
+    const res = await this.#query<Record<string, unknown>>(
+      `SELECT ${columns.map(selectOf).join(', ')} FROM "${table.replace(/"/g, '""')}"
+       WHERE ts >= $1::timestamptz AND ts < $2::timestamptz AND ${conds.join(' AND ')}
+       ORDER BY ts`,
+      [from, to, ...where.map(([, v]) => v)],
+    );
+    return res.rows;
+  }
+
+  /** Forget what an export recorded (it is planned anew). */
+  async reset(exportId: string): Promise<void> {
+    await this.#query(`DELETE FROM export_files WHERE export_id = $1`, [exportId]);
+  }
+
+  async record(exportId: string, f: ExportFileRow & { kept: boolean }): Promise<void> {
+    await this.#query(
+      `INSERT INTO export_files (export_id, path, rows, min_ts, max_ts, sha256, bytes, kept)
+       VALUES ($1, $2, $3, $4::timestamptz, $5::timestamptz, $6, $7, $8)
+       ON CONFLICT (export_id, path) DO UPDATE SET rows = EXCLUDED.rows, min_ts = EXCLUDED.min_ts,
+         max_ts = EXCLUDED.max_ts, sha256 = EXCLUDED.sha256, bytes = EXCLUDED.bytes, kept = EXCLUDED.kept,
+         written_at = now()`,
+      [exportId, f.path, f.rows, f.minTs, f.maxTs, f.sha256, f.bytes, f.kept],
+    );
+  }
+
+  async files(exportId: string): Promise<ExportFileRow[]> {
+    const res = await this.#query<{
+      path: string;
+      rows: number;
+      min_ts: Date | null;
+      max_ts: Date | null;
+      sha256: string;
+      bytes: string;
+    }>(`SELECT path, rows, min_ts, max_ts, sha256, bytes FROM export_files WHERE export_id = $1 ORDER BY path`, [
+      exportId,
+    ]);
+    return res.rows.map((r) => ({
+      path: r.path,
+      rows: r.rows,
+      minTs: r.min_ts?.toISOString() ?? null,
+      maxTs: r.max_ts?.toISOString() ?? null,
+      sha256: r.sha256,
+      bytes: Number(r.bytes),
+    }));
+  }
+
+  async #query<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.pool.query<R>(text, values);
+    } catch (err) {
+      throw classifyDatabaseError(err);
+    }
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * Issue 11, Parquet out: `crypto-ingest export` on the real stack (its own database, a Data API twin,
+ * a worker process). Other tools read the files (pyarrow and duckdb, Python from PyPI) and find
+ * exactly PostgreSQL's rows and values, with the table's types; the manifest's checksums are the
+ * files'; a second run keeps every file; a run after files were lost or damaged rewrites exactly
+ * those; a worker killed mid-export leaves no half file and the export completes on another.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataApiSimulator } from '../../simulator/sources/data-api';
+import { startSimulator, type RunningSimulator } from '../../simulator/server';
+import type { ExportProgress } from '../../workflows/contracts/export';
+import { exportWorkflowId } from '../../workflows/contracts/ids';
+import { openTestEnv, runCli, startWorkerProcess, waitFor, type TestEnv, type WorkerProcess } from '../helpers/env';
+import { ensurePython, runPython } from '../helpers/python';
+
+let env: TestEnv;
+let sim: RunningSimulator;
+let worker: WorkerProcess;
+const workerEnv = () => ({ DATA_API_BASE_URL: `${sim.url}/data-api`, DATA_API_KEY: `export-${randomUUID()}` });
+
+beforeAll(async () => {
+  ensurePython();
+  env = await openTestEnv('export', { ownDatabase: true });
+  sim = await startSimulator({ port: 0, sources: [dataApiSimulator] });
+  worker = await startWorkerProcess(env, workerEnv());
+});
+
+afterAll(async () => {
+  worker?.child.kill('SIGTERM');
+  await worker?.exited;
+  await sim?.close();
+  await env?.close();
+});
+
+const cli = (args: string[]) => runCli(env, args, { DATA_API_BASE_URL: `${sim.url}/data-api` });
+
+const backfill = (market: string, instrument: string, interval: string, from: string, to: string) =>
+  env.client.workflow.execute('backfillSeries', {
+    taskQueue: env.taskQueue,
+    workflowId: `test-export/backfill/${randomUUID()}`,
+    args: [{ source: 'data-api', dataset: 'spot-ohlcv', market, instrument, interval, from, to }],
+  });
+
+/** Every row of the exported range as PostgreSQL holds it: timestamps as epoch microseconds, int8 as numbers. */
+async function pgRows(from: string, to: string, where = 'true'): Promise<Array<Record<string, unknown>>> {
+  const cols = await env.pool.query<{ column_name: string; data_type: string }>(
+    `SELECT column_name, data_type FROM information_schema.columns
+     WHERE table_schema = current_schema() AND table_name = 'spot_ohlcv' ORDER BY ordinal_position`,
+  );
+  const select = cols.rows.map((c) =>
+    c.data_type === 'timestamp with time zone'
+      ? `(extract(epoch FROM ${c.column_name}) * 1000000)::int8 AS ${c.column_name}`
+      : c.column_name,
+  );
+  const res = await env.pool.query(
+    `SELECT ${select.join(', ')} FROM spot_ohlcv WHERE ts >= $1 AND ts < $2 AND ${where}
+     ORDER BY market, instrument, interval, ts`,
+    [from, to],
+  );
+  const int8 = new Set(
+    cols.rows
+      .filter((c) => c.data_type === 'bigint' || c.data_type === 'timestamp with time zone')
+      .map((c) => c.column_name),
+  );
+  return res.rows.map((r: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, int8.has(k) && v !== null ? Number(v) : v])),
+  );
+}
+
+/** The export as pyarrow and duckdb read it: schema per column, rows in (market, instrument, interval, ts) order. */
+const READ = String.raw`
+import glob, json, os, sys
+import pyarrow as pa, pyarrow.parquet as pq, duckdb
+root = sys.argv[1]
+files = sorted(glob.glob(os.path.join(root, '**', '*.parquet'), recursive=True))
+def rows(t):
+    cols = {}
+    for name in t.column_names:
+        c = t.column(name)
+        if pa.types.is_timestamp(c.type):
+            c = c.cast(pa.timestamp('us', tz='UTC')).cast(pa.int64())
+        cols[name] = c.to_pylist()
+    return [dict(zip(cols.keys(), v)) for v in zip(*cols.values())] if cols else []
+tables = [pq.read_table(f) for f in files]
+schema = {f.name: str(f.type) for f in tables[0].schema} if tables else {}
+out_pa = [r for t in tables for r in rows(t)]
+out_pa.sort(key=lambda r: (r['market'], r['instrument'], r['interval'], r['ts']))
+con = duckdb.connect()
+d = con.sql(f"SELECT * FROM read_parquet('{root}/**/*.parquet') ORDER BY market, instrument, interval, ts").arrow()
+if hasattr(d, 'read_all'):
+    d = d.read_all()
+print(json.dumps({'files': [os.path.relpath(f, root) for f in files], 'schema': schema, 'pyarrow': out_pa, 'duckdb': rows(d)}))
+`;
+
+interface ReadBack {
+  files: string[];
+  schema: Record<string, string>;
+  pyarrow: Array<Record<string, unknown>>;
+  duckdb: Array<Record<string, unknown>>;
+}
+
+interface Manifest {
+  rows: number;
+  checksum: string;
+  files: Array<{ path: string; rows: number; minTs: string; maxTs: string; sha256: string; bytes: number }>;
+}
+
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+const FROM = '2024-01-01T00:00:00.000Z';
+const TO = '2024-03-01T00:00:00.000Z';
+
+describe('crypto-ingest export', () => {
+  let out: string;
+  const exportArgs = () => ['export', '--source', 'data-api', '--dataset', 'spot-ohlcv', '--from', FROM, '--to', TO];
+  const run = async (args: string[]): Promise<ExportProgress> => {
+    const r = await cli([...args, '--task-queue', env.taskQueue, '--wait']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const dest = args[args.indexOf('--out') + 1]!;
+    return (await env.client.workflow
+      .getHandle(exportWorkflowId('data-api', 'spot-ohlcv', path.resolve(dest)))
+      .result()) as ExportProgress;
+  };
+
+  it('writes what pyarrow and duckdb read back as exactly the table, typed as the table, with a manifest of checksums', async () => {
+    await backfill('kraken', 'BTC-USD', '1h', '2023-12-20T00:00:00Z', '2024-03-05T00:00:00Z');
+    await backfill('coinbase', 'ETH-USD', '1d', '2023-11-01T00:00:00Z', '2024-03-10T00:00:00Z');
+    out = mkdtempSync(path.join(tmpdir(), 'export-'));
+
+    const p = await run([...exportArgs(), '--out', out]);
+    expect(p).toMatchObject({ status: 'completed', files: 4, written: 4, kept: 0, percent: 100 });
+    const expected = await pgRows(FROM, TO);
+    expect(expected.length).toBe(31 * 24 + 29 * 24 + 31 + 29); // Jan + Feb 2024 of hours and of days
+    expect(p.rows).toBe(expected.length);
+
+    const back = runPython<ReadBack>(READ, [out]);
+    expect(back.files).toEqual([
+      'spot-ohlcv/coinbase/1d/2024-01/ETH-USD.parquet',
+      'spot-ohlcv/coinbase/1d/2024-02/ETH-USD.parquet',
+      'spot-ohlcv/kraken/1h/2024-01/BTC-USD.parquet',
+      'spot-ohlcv/kraken/1h/2024-02/BTC-USD.parquet',
+    ]);
+    expect(back.schema).toMatchObject({
+      market: 'string',
+      ts: 'timestamp[us, tz=UTC]',
+      close: 'double',
+      total_trades: 'int64',
+      first_trade_ts: 'timestamp[us, tz=UTC]',
+      is_final: 'bool',
+    });
+    expect(Object.keys(back.schema)).toEqual(Object.keys(expected[0]!));
+    expect(back.pyarrow).toEqual(expected);
+    expect(back.duckdb).toEqual(expected);
+
+    const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as Manifest;
+    expect(manifest.rows).toBe(expected.length);
+    expect(manifest.files.map((f) => f.path)).toEqual(back.files);
+    for (const f of manifest.files) expect(f.sha256).toBe(sha256(path.join(out, f.path)));
+    const jan = manifest.files.find((f) => f.path === 'spot-ohlcv/kraken/1h/2024-01/BTC-USD.parquet')!;
+    expect([jan.rows, jan.minTs, jan.maxTs]).toEqual([744, '2024-01-01T00:00:00.000Z', '2024-01-31T23:00:00.000Z']);
+
+    // Filters: one market and interval only.
+    const only = mkdtempSync(path.join(tmpdir(), 'export-'));
+    const q = await run([...exportArgs(), '--market', 'kraken', '--interval', '1h', '--out', only]);
+    expect(q).toMatchObject({ files: 2, rows: 31 * 24 + 29 * 24 });
+    expect(runPython<ReadBack>(READ, [only]).pyarrow).toEqual(await pgRows(FROM, TO, `market = 'kraken'`));
+    rmSync(only, { recursive: true, force: true });
+  });
+
+  it('keeps identical files on a second run, and rewrites exactly the lost or damaged ones', async () => {
+    const files = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as Manifest;
+    const mtimes = files.files.map((f) => statSync(path.join(out, f.path)).mtimeMs);
+
+    const again = await run([...exportArgs(), '--out', out]);
+    expect(again).toMatchObject({ status: 'completed', files: 4, written: 0, kept: 4 });
+    expect(files.files.map((f) => statSync(path.join(out, f.path)).mtimeMs)).toEqual(mtimes);
+    const second = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as Manifest;
+    expect(second.checksum).toBe(files.checksum);
+
+    unlinkSync(path.join(out, files.files[0]!.path));
+    writeFileSync(path.join(out, files.files[1]!.path), 'not parquet');
+    const repaired = await run([...exportArgs(), '--out', out]);
+    expect(repaired).toMatchObject({ files: 4, written: 2, kept: 2 });
+    for (const f of files.files) expect(sha256(path.join(out, f.path))).toBe(f.sha256);
+    expect(runPython<ReadBack>(READ, [out]).pyarrow).toEqual(await pgRows(FROM, TO));
+  });
+
+  it('resumes after its worker is killed mid-export: no half file, every file right', async () => {
+    // Many small files (a daily series, one per month over four years), written two at a time.
+    await backfill('bitstamp', 'BTC-USD', '1d', '2020-01-01T00:00:00Z', '2024-01-01T00:00:00Z');
+    const dest = mkdtempSync(path.join(tmpdir(), 'export-'));
+    const args = ['export', '--source', 'data-api', '--dataset', 'spot-ohlcv', '--market', 'bitstamp', '--from'];
+    args.push('2020-01-01', '--to', '2024-01-01', '--out', dest);
+    const started = await cli([...args, '--task-queue', env.taskQueue]);
+    expect(started.code).toBe(0);
+    const id = exportWorkflowId('data-api', 'spot-ohlcv', dest);
+    const exportId = id;
+    const recorded = async () =>
+      (
+        await env.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM export_files WHERE export_id = $1`, [
+          exportId,
+        ])
+      ).rows[0]!.n;
+    const atKill = await waitFor(async () => ((await recorded()) > 0 ? recorded() : undefined), 60_000, 'a first file');
+    worker.child.kill('SIGKILL');
+    await worker.exited;
+    expect(atKill).toBeLessThan(48); // killed mid-export
+    worker = await startWorkerProcess(env, workerEnv());
+
+    const result = (await env.client.workflow.getHandle(id).result()) as ExportProgress;
+    expect(result).toMatchObject({ status: 'completed', files: 48, rows: 1461 });
+    const back = runPython<ReadBack>(READ, [dest]);
+    expect(back.files).toHaveLength(48);
+    expect(back.pyarrow).toEqual(await pgRows('2020-01-01T00:00:00Z', '2024-01-01T00:00:00Z', `market = 'bitstamp'`));
+    const manifest = JSON.parse(readFileSync(path.join(dest, 'manifest.json'), 'utf8')) as Manifest;
+    for (const f of manifest.files) expect(f.sha256).toBe(sha256(path.join(dest, f.path)));
+    rmSync(dest, { recursive: true, force: true });
+  }, 240_000);
+});
