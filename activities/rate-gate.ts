@@ -139,6 +139,9 @@ const abortableSleep = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', onAbort, { once: true });
   });
 
+/** Longest a background caller held back for the syncs waits before it asks again (seconds). */
+export const HELD_RECHECK_SECONDS = 3_600;
+
 /** A grant this close to the end of its window (or past it) when it arrives is not used. */
 const STALE_GRANT_MS = 100;
 
@@ -193,7 +196,7 @@ export class PgRateGate implements RateGate {
           at: Date.now(),
           windows: set.map((w) => RATE_WINDOW_SECONDS[w]),
           limits: set.map((w) => held[w]!),
-          kept: kept.length > 0 ? `kept for the syncs: ${kept.join(', ')}` : undefined,
+          kept: kept.length > 0 ? `kept for the syncs: ${kept.join(', ')}; re-checked hourly` : undefined,
         };
       }
       return cached;
@@ -240,7 +243,10 @@ export class PgRateGate implements RateGate {
       const waitMs = Math.ceil(row.wait_seconds * 1000);
       const reason = `${row.reason ?? 'budget exhausted'}${kept && !row.reason?.startsWith('paused') ? ` (${kept})` : ''}`;
       if (Date.now() - started + waitMs > this.#maxInlineWaitMs) {
-        throw new SourcePausedError(this.#source, Date.now() / 1000 + row.wait_seconds, reason);
+        // Held back for the syncs: look again within the hour (the syncs' need may have dropped:
+        // a schedule removed or slowed), not only when a day or month window ends.
+        const wait = kept ? Math.min(row.wait_seconds, HELD_RECHECK_SECONDS) : row.wait_seconds;
+        throw new SourcePausedError(this.#source, Date.now() / 1000 + wait, reason);
       }
       // A little jitter so waiting workers do not all knock at the same instant.
       await abortableSleep(waitMs + 5 + Math.floor(Math.random() * 20), signal);

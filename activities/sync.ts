@@ -55,10 +55,7 @@ export function createSyncActivities(deps: ActivityDeps) {
       const everyMs = input.tickEvery === undefined ? undefined : parseDurationMs(input.tickEvery);
       if (everyMs === undefined || deps.syncDemand === undefined) return plan;
       const everySeconds = Math.max(1, Math.round(everyMs / 1000));
-      const { series, lagging } = await deps.syncDemand.lagging(
-        scope,
-        canonicalTime(toSeconds(asOf, 'asOf') - everySeconds),
-      );
+      const { series, lagging } = await deps.syncDemand.lagging(scope, await deps.syncDemand.previous(scope));
       const perSeries = syncCallsPerSeries({
         everySeconds,
         stepSeconds: INTERVAL_SECONDS[input.interval],
@@ -67,7 +64,15 @@ export function createSyncActivities(deps: ActivityDeps) {
         maxPagesPerSeries: input.maxPagesPerSeries ?? 3,
       });
       const plannedCalls = series * perSeries;
-      await deps.syncDemand.record({ ...scope, series, callsPerTick: plannedCalls, everySeconds, lagging, asOf });
+      await deps.syncDemand.record({
+        ...scope,
+        series,
+        callsPerTick: plannedCalls,
+        everySeconds,
+        lagging,
+        asOf,
+        runId: syncTick(asOf).runId,
+      });
       return { ...plan, plannedCalls, laggingBefore: lagging };
     },
 
@@ -86,7 +91,7 @@ export function createSyncActivities(deps: ActivityDeps) {
       const scope = { source: input.source, dataset: input.dataset, interval: input.interval };
       // The tick's fair order (a keyset start from an older plan is read as one).
       const tick = syncTick(canonicalTime(asOf));
-      const series = await deps.universe.syncPage(scope, tick, input.start, input.limit);
+      const series = await deps.universe.syncPage(scope, tick, input.start, input.limit, input.end);
       // Every series this batch took (synced, awaiting its backfill, or failed) goes last next tick.
       const taken: TrackedSeries[] = [];
       const markTaken = () => deps.universe.markSyncTick(scope, tick, taken);

@@ -128,14 +128,17 @@ export function backfillEtas<K>(
 
 /**
  * The limits backfills and repairs are held to so the syncs keep their need (syncs first): per
- * limited window, the limit less the steady state's need in it, rounded up (never below 0: a window
- * the syncs fill grants the background nothing). Windows the limits do not name stay unlimited.
+ * limited window, the limit less the steady state's need in it, rounded up, but at least 1 while the
+ * need is below the limit (a sliver of need, e.g. a daily sync against a 1-a-second window, must not
+ * hold the whole window); 0 when the syncs need all of it. Windows the limits do not name stay
+ * unlimited.
  */
 export function backgroundLimits(limits: RateLimits, demands: readonly RecurringDemand[]): RateLimits {
   const out: Partial<Record<RateWindow, number>> = {};
   for (const n of needPerWindow(demands, limits)) {
     if (n.limit === undefined) continue;
-    out[n.window] = Math.max(0, n.limit - Math.ceil(n.need - 1e-9));
+    const kept = n.need >= n.limit ? n.limit : Math.min(Math.ceil(n.need - 1e-9), n.limit - 1);
+    out[n.window] = Math.max(0, n.limit - kept);
   }
   return out;
 }

@@ -40,7 +40,7 @@ export function formatApply(rows: readonly ApplyRow[], dryRun: boolean): string[
 export function refusedFor(refusals: readonly string[], dryRun: boolean): RefusedError {
   return new RefusedError(
     [
-      `${dryRun ? 'apply would refuse' : 'refused, nothing changed'}: the syncs of this config can never keep up:`,
+      `${dryRun ? 'apply would refuse' : 'refused, nothing changed'}: the steady state of this config (its syncs and reference refreshes) can never keep up:`,
       ...refusals.map((r) => `  - ${r}`),
       'Sync less often (schedules.sync.<interval>.every), track fewer series, or use a plan with larger limits',
       '(docs/universe.md, "When the plan does not fit"); --accept-lag applies it anyway, and the syncs then',

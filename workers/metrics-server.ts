@@ -232,10 +232,11 @@ function queries(served: Served): Query[] {
         gauges.syncNeed.reset();
         const need = new Map<string, number>();
         for (const r of rows) {
+          // A schedule that stopped ticking (removed, paused) is no longer planned, lagging or holding budget.
+          if (!r.fresh) continue;
           const labels = { source: r.source, dataset: r.dataset, interval: r.interval };
           gauges.syncPlannedCalls.set(labels, Number(r.calls_per_tick));
           gauges.syncLaggingSeries.set(labels, Number(r.lagging));
-          if (!r.fresh) continue; // a schedule that stopped ticking no longer holds budget
           need.set(r.source, (need.get(r.source) ?? 0) + Number(r.calls_per_tick) / Number(r.every_seconds));
         }
         for (const { source } of served) if (!need.has(source)) need.set(source, 0);

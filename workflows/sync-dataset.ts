@@ -112,14 +112,16 @@ export async function syncDataset(input: SyncDatasetInput): Promise<SyncDatasetP
   setCurrentDetails(describe(input, progress));
 
   const { syncBatch } = sourceOperations(input.source);
-  const queue = [...plan.starts];
+  // Each batch ends where the next starts, so a batch re-run or a series tracked meanwhile can never
+  // make two batches read the same series.
+  const queue = plan.starts.map((start, i) => ({ start, end: plan.starts[i + 1] }));
   const add = (r: SyncBatchResult) => {
     const next = { ...progress };
     for (const k of COUNT_KEYS) next[k] += r[k];
     next.failures = [...progress.failures, ...r.failures].slice(-20);
     progress = next;
   };
-  const runBatch = async (start: SeriesCursor): Promise<void> => {
+  const runBatch = async ({ start, end }: { start: SeriesCursor; end: SeriesCursor | undefined }): Promise<void> => {
     let cursor = start;
     let limit = batchSize;
     for (;;) {
@@ -129,6 +131,7 @@ export async function syncDataset(input: SyncDatasetInput): Promise<SyncDatasetP
         interval: input.interval,
         asOf,
         start: cursor,
+        ...(end !== undefined ? { end } : {}),
         limit,
         lookbackPeriods: input.lookbackPeriods ?? DEFAULT_LOOKBACK[input.interval],
         maxPagesPerSeries: input.maxPagesPerSeries ?? 3,

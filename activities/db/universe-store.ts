@@ -51,6 +51,13 @@ export interface SyncScope {
  * planned before the fair order existed) is still read as one.
  */
 const FAIR = '\u0002';
+/** Most series one bounded sync batch reads (its plan's size and any tracked since). */
+const MAX_BATCH_SERIES = 10_000;
+
+/** A tick as cursor text: UTC, microseconds, whatever the session's DateStyle. */
+const TICK_TEXT = `CASE WHEN last_sync_tick = '-infinity' THEN '-infinity'
+  ELSE to_char(last_sync_tick AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') END`;
+
 const fairCursorOf = (r: { tick: string; market: string; instrument: string }): string =>
   `${FAIR}${[r.tick, r.market, r.instrument].join('\u0001')}`;
 
@@ -126,8 +133,17 @@ export interface UniverseStore {
    * yet, least recently taken first, split into batches of `size` (fair cursors; the first null).
    */
   syncBoundaries(key: SyncScope, tick: SyncTick, size: number): Promise<{ total: number; starts: SeriesCursor[] }>;
-  /** The next `limit` series of a tick in its fair order after `after` (a fair or a keyset cursor). */
-  syncPage(key: SyncScope, tick: SyncTick, after: SeriesCursor, limit: number): Promise<TrackedSeries[]>;
+  /**
+   * The next series of a tick in its fair order after `after` (a fair or a keyset cursor): up to
+   * `end` (inclusive) when given, else `limit` of them.
+   */
+  syncPage(
+    key: SyncScope,
+    tick: SyncTick,
+    after: SeriesCursor,
+    limit: number,
+    end?: SeriesCursor,
+  ): Promise<TrackedSeries[]>;
   /** Record that the tick took these series (they go last in the next tick's order). */
   markSyncTick(
     key: SyncScope,
@@ -328,7 +344,7 @@ export class PgUniverseStore implements UniverseStore {
   ): Promise<{ total: number; starts: SeriesCursor[] }> {
     const res = await this.#query<{ tick: string; market: string; instrument: string; rn: number; total: number }>(
       `SELECT * FROM (
-         SELECT (last_sync_tick AT TIME ZONE 'UTC')::text AS tick, market, instrument, count(*) OVER ()::int AS total,
+         SELECT ${TICK_TEXT} AS tick, market, instrument, count(*) OVER ()::int AS total,
                 (row_number() OVER (ORDER BY last_sync_tick, market, instrument))::int AS rn
          FROM tracked_series
          WHERE active AND source = $1 AND dataset = $2 AND interval = $3 AND last_sync_run IS DISTINCT FROM $4) x
@@ -342,17 +358,39 @@ export class PgUniverseStore implements UniverseStore {
     return { total, starts: [null, ...ends.map(fairCursorOf)] };
   }
 
-  async syncPage(key: SyncScope, tick: SyncTick, after: SeriesCursor, limit: number): Promise<TrackedSeries[]> {
+  async syncPage(
+    key: SyncScope,
+    tick: SyncTick,
+    after: SeriesCursor,
+    limit: number,
+    end?: SeriesCursor,
+  ): Promise<TrackedSeries[]> {
     // A keyset cursor: a tick planned by a worker from before the fair order; finish it in that order.
     if (after !== null && !after.startsWith(FAIR)) return this.page(key, after, limit);
     const [at, market, instrument] = after === null ? ['-infinity', '', ''] : after.slice(1).split('\u0001');
+    const bounded = end !== undefined && end !== null && end.startsWith(FAIR);
+    const [endAt, endMarket, endInstrument] = bounded ? end.slice(1).split('\u0001') : [null, null, null];
     const res = await this.#query<Row & { tick: string }>(
-      `${SELECT_TRACKED.replace('SELECT ', "SELECT (t.last_sync_tick AT TIME ZONE 'UTC')::text AS tick, ")}
+      `${SELECT_TRACKED.replace('SELECT ', `SELECT ${TICK_TEXT.replace(/last_sync_tick/g, 't.last_sync_tick')} AS tick, `)}
        WHERE t.active AND t.source = $1 AND t.dataset = $2 AND t.interval = $3 AND t.last_sync_run IS DISTINCT FROM $4
          AND (t.last_sync_tick, t.market, t.instrument) ${after === null ? '>=' : '>'} (($5::timestamp AT TIME ZONE 'UTC'), $6, $7)
+         AND ($9::text IS NULL OR (t.last_sync_tick, t.market, t.instrument) <= (($9::timestamp AT TIME ZONE 'UTC'), $10, $11))
        ORDER BY t.last_sync_tick, t.market, t.instrument
        LIMIT $8`,
-      [key.source, key.dataset, key.interval, tick.runId, at, market, instrument, limit],
+      [
+        key.source,
+        key.dataset,
+        key.interval,
+        tick.runId,
+        at,
+        market,
+        instrument,
+        // A bounded batch reads its whole range (series tracked since the plan included).
+        bounded ? Math.max(limit, MAX_BATCH_SERIES) : limit,
+        endAt,
+        endMarket,
+        endInstrument,
+      ],
     );
     return res.rows.map((r) => ({ ...toTracked(r), fairCursor: fairCursorOf(r) }));
   }

@@ -389,7 +389,9 @@ describe('schedules', () => {
     expect(dry.stdout).toContain(`${sync1h}  would update`);
     expect(dry.stdout).toMatch(/^\s+sync spot-ohlcv 1h: 1 series × 1 call every 30m$/m);
     expect(dry.stdout).toMatch(/binding window: month \(\d+(\.\d)?%\): the steady state does NOT fit/);
-    expect(dry.stderr).toMatch(/^crypto-ingest: apply would refuse: the syncs of this config can never keep up:\n/);
+    expect(dry.stderr).toMatch(
+      /^crypto-ingest: apply would refuse: the steady state of this config \(its syncs and reference refreshes\) can never keep up:\n/,
+    );
     expect(dry.stderr).toMatch(
       /data-api: the steady state needs [\d,]+ calls a month, the limit is 100 \(\d+(\.\d)?%; --limits\)/,
     );
@@ -397,7 +399,7 @@ describe('schedules', () => {
     const refused = await cli([...base, ...limits]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(
-      /^crypto-ingest: refused, nothing changed: the syncs of this config can never keep up:/,
+      /^crypto-ingest: refused, nothing changed: the steady state of this config \(its syncs and reference refreshes\) can never keep up:/,
     );
     expect(refused.stderr).toContain('--accept-lag applies it anyway');
     expect(refused.stdout).toMatch(/^plan: data-api: binding window month \(\d+(\.\d)?% of its limit\): does NOT fit/m);

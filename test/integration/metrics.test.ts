@@ -257,9 +257,10 @@ describe('GET /metrics of a worker process', () => {
       // 40 calls a minute + 10 an hour: 2,410 an hour, 57,840 a day.
       expect(sum(samples, 'crypto_ingest_rate_budget_sync_need', { source, window: 'hour' })).toBeCloseTo(2_410, 6);
       expect(sum(samples, 'crypto_ingest_rate_budget_sync_need', { source, window: 'day' })).toBeCloseTo(57_840, 6);
-      // A schedule that stopped ticking (updated 3 hours ago, every hour) holds no budget.
+      // A schedule that stopped ticking (updated 3 hours ago, every hour): no plan, no lag, no budget held.
       expect(has(samples, 'crypto_ingest_rate_budget_sync_need', { source: other })).toBe(false);
-      expect(sum(samples, 'crypto_ingest_sync_planned_calls', { source: other })).toBe(10);
+      expect(has(samples, 'crypto_ingest_sync_planned_calls', { source: other })).toBe(false);
+      expect(has(samples, 'crypto_ingest_sync_lagging_series', { source: other })).toBe(false);
     } finally {
       await env.pool.query(`DELETE FROM sync_demand WHERE source IN ($1, $2)`, [source, other]);
     }

@@ -157,6 +157,14 @@ describe('backgroundLimits (syncs first)', () => {
     });
     // A paid key with only a minute limit: the other windows stay unlimited (absent).
     expect(backgroundLimits({ minute: 2_000 }, [minuteSync(150)])).toEqual({ minute: 1_850 });
+    // A sliver of need never holds a whole small window: a daily sync of 10 series against 1 a second.
+    expect(
+      backgroundLimits({ second: 1, minute: 60 }, [{ what: 'd', callsPerTick: 10, everySeconds: 86_400 }]),
+    ).toEqual({ second: 1, minute: 59 });
+    // Syncs needing the whole window (or more) leave nothing.
+    expect(backgroundLimits({ minute: 10 }, [{ what: 'm', callsPerTick: 10, everySeconds: 60 }])).toEqual({
+      minute: 0,
+    });
     // No syncs: the full limits.
     expect(backgroundLimits(FREE, [])).toEqual(FREE);
     // An hourly sync of 20 series: 20 calls an hour, 1/180 a second (1 kept), 1/3 a minute (1 kept).

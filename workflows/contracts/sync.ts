@@ -97,6 +97,8 @@ export interface SyncBatchInput extends Required<Pick<SyncDatasetInput, 'source'
   readonly asOf: string;
   /** Keyset start of the batch (exclusive), or null for the first. */
   readonly start: SeriesCursor;
+  /** The next batch's start: this batch reads no series after it (fair order only). @default none (the last batch) */
+  readonly end?: SeriesCursor;
   readonly limit: number;
   readonly lookbackPeriods: number;
   readonly maxPagesPerSeries: number;
