@@ -11,6 +11,7 @@ import { createSyncActivities } from './sync';
 import { createUniverseActivities } from './universe';
 import { createUniverseBackfillActivities } from './universe-backfill';
 import { createExportActivities } from './export';
+import { createImportActivities } from './import';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSyncActivities(deps),
     ...createRepairActivities(deps),
     ...createExportActivities(deps),
+    ...createImportActivities(deps),
   };
 }
 

@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { registerBackfill } from './backfill';
 import { registerExport } from './export';
+import { registerImport } from './import';
 import type { CliContext } from './context';
 import { registerGaps } from './gaps';
 import { registerRepair } from './repair';
@@ -43,5 +44,6 @@ export function buildProgram(ctx: CliContext): Command {
   registerUniverse(program, ctx);
   registerRepair(program, ctx);
   registerExport(program, ctx);
+  registerImport(program, ctx);
   return program;
 }

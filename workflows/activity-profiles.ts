@@ -87,3 +87,14 @@ export function exportActivities() {
     retry,
   });
 }
+
+/** Imports: file reads and writes through the store, on the workflow task queue (its workers see the files). */
+export function importActivities() {
+  return proxyActivities<Pick<Activities, 'planImport' | 'importFile'>>({
+    taskQueue: workflowInfo().taskQueue,
+    startToCloseTimeout: '30m',
+    heartbeatTimeout: '1m',
+    scheduleToCloseTimeout: '12h',
+    retry,
+  });
+}

@@ -6,3 +6,4 @@ export { refreshUniverse } from './refresh-universe';
 export { backfillUniverse } from './backfill-universe';
 export { repairCoverage } from './repair-coverage';
 export { exportDataset } from './export-dataset';
+export { importFiles } from './import-files';

@@ -4,22 +4,29 @@
  * exactly PostgreSQL's rows and values, with the table's types; the manifest's checksums are the
  * files'; a second run keeps every file; a run after files were lost or damaged rewrites exactly
  * those; a worker killed mid-export leaves no half file and the export completes on another.
+ * Parquet in: the export imported into an empty database (its own worker) reproduces the table
+ * (checksum over every value column), a second import changes nothing, and a legacy Arrow dump with
+ * other column names loads through a column map, its bad row quarantined with the file it came from.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tableFromArrays, tableToIPC } from 'apache-arrow';
+import type { ImportProgress } from '../../workflows/contracts/import';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataApiSimulator } from '../../simulator/sources/data-api';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
 import type { ExportProgress } from '../../workflows/contracts/export';
-import { exportWorkflowId } from '../../workflows/contracts/ids';
+import { exportWorkflowId, importWorkflowId } from '../../workflows/contracts/ids';
 import { openTestEnv, runCli, startWorkerProcess, waitFor, type TestEnv, type WorkerProcess } from '../helpers/env';
 import { ensurePython, runPython } from '../helpers/python';
 
 let env: TestEnv;
 let sim: RunningSimulator;
 let worker: WorkerProcess;
+let target: TestEnv;
+let targetWorker: WorkerProcess;
 const workerEnv = () => ({ DATA_API_BASE_URL: `${sim.url}/data-api`, DATA_API_KEY: `export-${randomUUID()}` });
 
 beforeAll(async () => {
@@ -27,9 +34,15 @@ beforeAll(async () => {
   env = await openTestEnv('export', { ownDatabase: true });
   sim = await startSimulator({ port: 0, sources: [dataApiSimulator] });
   worker = await startWorkerProcess(env, workerEnv());
+  // The import's target: an empty database of its own, with its own worker.
+  target = await openTestEnv('import', { ownDatabase: true });
+  targetWorker = await startWorkerProcess(target, workerEnv());
 });
 
 afterAll(async () => {
+  targetWorker?.child.kill('SIGTERM');
+  await targetWorker?.exited;
+  await target?.close();
   worker?.child.kill('SIGTERM');
   await worker?.exited;
   await sim?.close();
@@ -107,6 +120,22 @@ interface Manifest {
   rows: number;
   checksum: string;
   files: Array<{ path: string; rows: number; minTs: string; maxTs: string; sha256: string; bytes: number }>;
+}
+
+/** An MD5 over every value column of the table's rows in [from, to) (not lineage, not update times), in key order. */
+async function tableChecksum(pool: import('pg').Pool, from: string, to: string): Promise<string> {
+  const cols = await pool.query<{ column_name: string }>(
+    `SELECT column_name FROM information_schema.columns
+     WHERE table_schema = current_schema() AND table_name = 'spot_ohlcv'
+       AND column_name NOT IN ('ingest_run_id', 'updated_at') ORDER BY ordinal_position`,
+  );
+  const res = await pool.query<{ sum: string | null; n: number }>(
+    `SELECT md5(string_agg(ROW(${cols.rows.map((c) => c.column_name).join(', ')})::text, E'\\n'
+                ORDER BY market, instrument, interval, ts)) AS sum, count(*)::int AS n
+     FROM spot_ohlcv WHERE ts >= $1 AND ts < $2`,
+    [from, to],
+  );
+  return `${res.rows[0]!.n}:${res.rows[0]!.sum}`;
 }
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -221,4 +250,106 @@ describe('crypto-ingest export', () => {
     for (const f of manifest.files) expect(f.sha256).toBe(sha256(path.join(dest, f.path)));
     rmSync(dest, { recursive: true, force: true });
   }, 240_000);
+
+  it('imports the export into an empty database: the same table (checksum); again: nothing changes', async () => {
+    const manifest = path.join(out, 'manifest.json');
+    const load = async (): Promise<ImportProgress> => {
+      const r = await runCli(target, ['import', manifest, '--task-queue', target.taskQueue, '--wait'], {
+        DATA_API_BASE_URL: `${sim.url}/data-api`,
+      });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      return (await target.client.workflow.getHandle(importWorkflowId(manifest)).result()) as ImportProgress;
+    };
+    const rows = (await pgRows(FROM, TO)).length;
+    const first = await load();
+    expect(first).toMatchObject({ status: 'completed', files: 4, rows, inserted: rows, updated: 0, quarantined: 0 });
+    const source = await tableChecksum(env.pool, FROM, TO);
+    expect(await tableChecksum(target.pool, FROM, TO)).toBe(source);
+    expect(await tableChecksum(target.pool, '1970-01-01', '2100-01-01')).toBe(source); // nothing else there
+
+    const again = await load();
+    expect(again).toMatchObject({ rows, inserted: 0, updated: 0, unchanged: rows, quarantined: 0 });
+    expect(await tableChecksum(target.pool, FROM, TO)).toBe(source);
+    // Lineage names the files.
+    const lineage = await target.pool.query<{ request: string }>(
+      `SELECT DISTINCT unnest(requests) AS request FROM ingestion_runs ORDER BY 1`,
+    );
+    expect(lineage.rows.map((r) => r.request)).toContain(
+      `import ${path.join(out, 'spot-ohlcv/kraken/1h/2024-01/BTC-USD.parquet')} (744 rows of data-api/spot-ohlcv/kraken/BTC-USD/1h)`,
+    );
+  });
+
+  it('loads a legacy Arrow dump through a column map; its bad row goes to quarantine, naming the file', async () => {
+    // Rows of early March (not exported): renamed as a legacy table would have them, one broken.
+    const legacy = await pgRows('2024-03-01T00:00:00Z', '2024-03-02T00:00:00Z', `market = 'kraken'`);
+    expect(legacy).toHaveLength(24);
+    const rename: Record<string, string> = { ts: 'time', market: 'exchange', close: 'close_price' };
+    const columns: Record<string, unknown[]> = {};
+    for (const k of Object.keys(legacy[0]!)) {
+      if (k === 'ingest_run_id' || k === 'updated_at') continue;
+      columns[rename[k] ?? k] = legacy.map((r, i) =>
+        k === 'close' && i === 5
+          ? NaN
+          : typeof r[k] === 'number' && /_ts$|^ts$/.test(k)
+            ? (r[k] as number) / 1000
+            : r[k],
+      );
+    }
+    const dir = mkdtempSync(path.join(tmpdir(), 'legacy-'));
+    const file = path.join(dir, 'spot_legacy.arrow');
+    writeFileSync(file, tableToIPC(tableFromArrays(columns as Parameters<typeof tableFromArrays>[0]), 'file'));
+    const withoutMap = await runCli(
+      target,
+      [
+        'import',
+        file,
+        ...['--source', 'data-api', '--dataset', 'spot-ohlcv', '--map', 'time=ts', '--map', 'exchange=market'],
+        ...['--task-queue', target.taskQueue, '--wait'],
+      ],
+      { DATA_API_BASE_URL: `${sim.url}/data-api` },
+    );
+    // close_price is not a column of the table and close is missing: the import fails, named, nothing loaded.
+    expect(withoutMap.code).toBe(3);
+    expect(`${withoutMap.stdout}${withoutMap.stderr}`).toContain('lacks column(s) close of spot_ohlcv');
+    const start = async () => {
+      const ok = await runCli(
+        target,
+        [
+          'import',
+          file,
+          '--source',
+          'data-api',
+          '--dataset',
+          'spot-ohlcv',
+          '--map',
+          'time=ts',
+          '--map',
+          'exchange=market',
+          '--map',
+          'close_price=close',
+          '--task-queue',
+          target.taskQueue,
+          '--wait',
+        ],
+        { DATA_API_BASE_URL: `${sim.url}/data-api` },
+      );
+      expect(ok.stderr).toBe('');
+      expect(ok.code).toBe(0);
+      return (await target.client.workflow.getHandle(importWorkflowId(file)).result()) as ImportProgress;
+    };
+    const loaded = await start();
+    expect(loaded).toMatchObject({ status: 'completed', files: 1, rows: 24, inserted: 23, quarantined: 1 });
+    const q = await target.pool.query<{ reason: string; raw: { file: string; row: number } }>(
+      `SELECT reason, raw FROM quarantine WHERE source = 'data-api' AND dataset = 'spot-ohlcv'`,
+    );
+    expect(q.rows).toHaveLength(1);
+    expect(q.rows[0]!.reason).toContain('close NaN is not a finite number');
+    expect(q.rows[0]!.raw).toMatchObject({ file, row: 5 });
+    const stored = await target.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM spot_ohlcv WHERE market = 'kraken' AND ts >= '2024-03-01' AND ts < '2024-03-02'`,
+    );
+    expect(stored.rows[0]!.n).toBe(23);
+    rmSync(dir, { recursive: true, force: true });
+  });
 });

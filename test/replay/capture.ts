@@ -25,6 +25,7 @@ import type { RepairCoverageProgress } from '../../workflows/contracts/repair';
 import type { SeriesKey } from '../../workflows/contracts/series';
 import type { SyncDatasetProgress } from '../../workflows/contracts/sync';
 import type { ExportProgress } from '../../workflows/contracts/export';
+import type { ImportProgress } from '../../workflows/contracts/import';
 import type { BackfillUniverseProgress } from '../../workflows/contracts/universe-backfill';
 import type { RefreshUniverseProgress, UniverseConfig } from '../../workflows/contracts/universe';
 import { openTestEnv, startWorkers, waitFor, type RunningWorkers, type TestEnv } from '../helpers/env';
@@ -381,7 +382,7 @@ describe('capture histories on the real stack', () => {
     expect(count(history, 'timerStartedEventAttributes')).toBe(1);
   });
 
-  it('exportDataset: files in two lanes, then the manifest', async () => {
+  it('exportDataset: files in two lanes, then the manifest; importFiles: that export loaded back', async () => {
     const destination = mkdtempSync(path.join(tmpdir(), 'capture-export-'));
     const workflowId = 'replay-capture/export';
     const result: ExportProgress = await env.client.workflow.execute('exportDataset', {
@@ -401,6 +402,17 @@ describe('capture histories on the real stack', () => {
     expect(result.status).toBe('completed');
     expect(result.files).toBeGreaterThanOrEqual(1);
     await save(workflowId, 'files-and-manifest');
+
+    // Import it back (the rows are stored: every one unchanged).
+    const importId = 'replay-capture/import';
+    const imported: ImportProgress = await env.client.workflow.execute('importFiles', {
+      taskQueue: env.taskQueue,
+      workflowId: importId,
+      args: [{ path: path.join(destination, 'manifest.json') }],
+    });
+    expect(imported).toMatchObject({ status: 'completed', inserted: 0, updated: 0 });
+    expect(imported.unchanged).toBe(result.rows);
+    await save(importId, 'export-manifest');
     rmSync(destination, { recursive: true, force: true });
   });
 });

@@ -4,8 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseExportOptions } from '../../cli/export';
+import { parseImportOptions } from '../../cli/import';
 import { UsageError } from '../../cli/errors';
-import { exportDatasetProblems } from '../../workflows/contracts/validation';
+import { exportDatasetProblems, importFilesProblems } from '../../workflows/contracts/validation';
 
 const none = { market: [], instrument: [], interval: [] };
 
@@ -71,6 +72,46 @@ describe('exportDataset input', () => {
       'markets: [] is not a non-empty list',
       'intervals[0]: "2h" is not an interval (1m, 1h, 1d)',
       'destination: "rel" is not an absolute path',
+    ]);
+  });
+});
+
+describe('crypto-ingest import options and importFiles input', () => {
+  it('a manifest needs nothing else; a directory needs source and dataset; maps are file=table', () => {
+    expect(parseImportOptions('exports/q1/manifest.json', { map: [] }, '/srv')).toEqual({
+      path: '/srv/exports/q1/manifest.json',
+    });
+    expect(
+      parseImportOptions('/dumps/x', {
+        source: 'data-api',
+        dataset: 'spot-ohlcv',
+        map: ['time=ts', 'exchange=market'],
+      }),
+    ).toEqual({
+      path: '/dumps/x',
+      source: 'data-api',
+      dataset: 'spot-ohlcv',
+      columnMap: { time: 'ts', exchange: 'market' },
+    });
+    let err: unknown;
+    try {
+      parseImportOptions('/dumps/x', { map: ['time', 'a=B-C'] });
+    } catch (e) {
+      err = e;
+    }
+    expect((err as UsageError).problems).toEqual([
+      '--source and --dataset are required unless the path is an export manifest (manifest.json)',
+      "--map 'time': expected <file column>=<table column>, e.g. time=ts",
+      "--map 'a=B-C': expected <file column>=<table column>, e.g. time=ts",
+    ]);
+  });
+
+  it('names what can never run', () => {
+    expect(importFilesProblems({ path: '/x/manifest.json' })).toEqual([]);
+    expect(importFilesProblems({ path: 'rel/../x', source: 'data-api', columnMap: { a: 'B' } })).toEqual([
+      'path: "rel/../x" is not an absolute path',
+      'source and dataset: give both or neither',
+      'columnMap.a: "B" is not a column name',
     ]);
   });
 });

@@ -66,3 +66,8 @@ export function universeReferenceWorkflowId(source: string, dataset: string, asO
 export function exportWorkflowId(source: string, dataset: string, destination: string): string {
   return `export/${source}/${dataset}/${destination}`;
 }
+
+/** `import/<path>`: importing the same path again re-runs it (and changes nothing already stored). */
+export function importWorkflowId(path: string): string {
+  return `import${path.startsWith('/') ? '' : '/'}${path}`;
+}

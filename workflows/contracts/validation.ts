@@ -218,3 +218,23 @@ export function exportDatasetProblems(input: unknown): Problems {
     p.push(`destination: ${JSON.stringify(i.destination)} is not an absolute path`);
   return p;
 }
+
+export function importFilesProblems(input: unknown): Problems {
+  const p: Problems = [];
+  if (!checkObject(p, 'input', input, ['path', 'source', 'dataset', 'columnMap'])) return p;
+  const i = input as Input;
+  if (typeof i.path !== 'string' || !i.path.startsWith('/') || i.path.split('/').includes('..'))
+    p.push(`path: ${JSON.stringify(i.path)} is not an absolute path`);
+  checkId(p, 'source', i.source, true);
+  checkId(p, 'dataset', i.dataset, true);
+  if ((i.source === undefined) !== (i.dataset === undefined)) p.push('source and dataset: give both or neither');
+  if (i.columnMap !== undefined) {
+    const m = i.columnMap;
+    if (m === null || typeof m !== 'object' || Array.isArray(m)) p.push('columnMap: not an object of names');
+    else
+      for (const [k, v] of Object.entries(m))
+        if (typeof v !== 'string' || !/^[a-z_][a-z0-9_]*$/.test(v))
+          p.push(`columnMap.${k}: ${JSON.stringify(v)} is not a column name`);
+  }
+  return p;
+}
