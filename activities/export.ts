@@ -5,8 +5,8 @@
  * Files are written to a temporary name and renamed, so a crash never leaves half a file; a file
  * already there with the same bytes (SHA-256) is kept untouched.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { activityInfo, heartbeat } from '@temporalio/activity';
 import {
@@ -25,14 +25,28 @@ import {
   type Vector,
 } from 'apache-arrow';
 import * as parquet from 'parquet-wasm/node';
-import type { ExportDatasetInput, ExportPart, ExportPartResult } from '../workflows/contracts/export';
+import type { ExportDatasetInput, ExportPart, ExportPartsResult } from '../workflows/contracts/export';
 import type { SeriesKey } from '../workflows/contracts/series';
 import type { ExportColumn } from './db/export-store';
+import { InvalidInputError } from './errors';
 import { resolveDataset, type ActivityDeps } from './runtime';
+
+/** A part's path component: what the database holds, if it cannot escape the destination. */
+function pathPart(what: string, v: string): string {
+  if (v === '' || v.includes('/') || v.includes('\\') || v.startsWith('.') || v.includes('\0'))
+    throw new InvalidInputError(`${what} ${JSON.stringify(v)} cannot be a file name in an export`);
+  return v;
+}
 
 /** The file of a part, relative to the destination. */
 export const partPath = (dataset: string, p: ExportPart): string =>
-  path.posix.join(dataset, p.market, p.interval, p.month, `${p.instrument}.parquet`);
+  path.posix.join(
+    dataset,
+    pathPart('market', p.market),
+    p.interval,
+    p.month,
+    `${pathPart('instrument', p.instrument)}.parquet`,
+  );
 
 function validity(values: readonly unknown[]): { bitmap: Uint8Array | undefined; nulls: number } {
   let nulls = 0;
@@ -103,14 +117,35 @@ export function parquetOf(columns: readonly ExportColumn[], rows: ReadonlyArray<
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-/** Write atomically (temp file + rename) unless the file already holds these bytes. Returns whether it was kept. */
+/** Filesystem errors no retry can fix: the destination is not writable or not a directory. */
+const FATAL_FS = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EISDIR']);
+
+/**
+ * Write atomically unless the file already holds these bytes (returns whether it was kept). The
+ * temporary file is hidden (`.name.<uuid>.tmp`: readers skip dot files) and unique per attempt, so two
+ * attempts at one part never share it; it is removed if the write fails.
+ */
 function writeUnlessSame(file: string, bytes: Uint8Array, hash: string): boolean {
-  if (existsSync(file) && sha256(readFileSync(file)) === hash) return true;
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, file);
-  return false;
+  try {
+    if (existsSync(file) && sha256(readFileSync(file)) === hash) return true;
+    mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomUUID()}.tmp`);
+    try {
+      writeFileSync(tmp, bytes, { flush: true });
+      renameSync(tmp, file);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+    return false;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code && FATAL_FS.has(code))
+      throw new InvalidInputError(`cannot write ${file} (${code}): give a destination the workers can write`, {
+        details: { file },
+      });
+    throw err;
+  }
 }
 
 const monthStart = (month: string): number => Date.parse(`${month}-01T00:00:00Z`);
@@ -126,48 +161,78 @@ export function createExportActivities(deps: ActivityDeps) {
   };
   const exportIdOf = () => activityInfo().workflowExecution?.workflowId ?? activityInfo().activityId;
   return {
-    /** The parts to write (from the coverage ledger) under this export's id; what it recorded before is forgotten. */
-    async planExport(input: ExportDatasetInput): Promise<{ exportId: string; parts: ExportPart[] }> {
-      resolveDataset(deps, input.source, input.dataset);
+    /**
+     * Plan the export: its parts (from the coverage ledger), kept in the database under this
+     * export's id; what it recorded before is forgotten. Returns how many parts there are.
+     */
+    async planExport(input: ExportDatasetInput): Promise<{ exportId: string; parts: number }> {
+      const { dataset } = resolveDataset(deps, input.source, input.dataset);
+      const manifest = path.join(input.destination, 'manifest.json');
+      if (existsSync(manifest)) {
+        let other: { source?: unknown; dataset?: unknown } = {};
+        try {
+          other = JSON.parse(readFileSync(manifest, 'utf8')) as typeof other;
+        } catch {
+          // not ours, or damaged: rewritten below
+        }
+        if (other.source !== undefined && (other.source !== input.source || other.dataset !== input.dataset))
+          throw new InvalidInputError(
+            `${input.destination} holds an export of ${String(other.source)}/${String(other.dataset)}: give each dataset its own directory`,
+          );
+      }
       const exportId = exportIdOf();
-      await store().reset(exportId);
       const parts = await store().parts(input, input.from, input.to);
-      return { exportId, parts };
+      await store().plan(
+        exportId,
+        parts.map((p) => ({ ...p, path: partPath(dataset.id, p) })),
+      );
+      return { exportId, parts: parts.length };
     },
 
-    /** Write one part's file (or keep it: same bytes), and record it. */
-    async exportPart(args: {
+    /** Write parts [from, to) of the plan (or keep those unchanged), recording each; a retry goes on where its heartbeat says. */
+    async exportParts(args: {
       input: ExportDatasetInput;
       exportId: string;
-      part: ExportPart;
-    }): Promise<ExportPartResult> {
-      const { input, exportId, part } = args;
+      from: number;
+      to: number;
+    }): Promise<ExportPartsResult> {
+      const { input, exportId } = args;
       const { dataset } = resolveDataset(deps, input.source, input.dataset);
       const columns = await store().columns(dataset.table);
-      const series: SeriesKey = { source: input.source, dataset: input.dataset, ...part };
-      const values = dataset.seriesValues(series);
-      const where = dataset.seriesColumns.map((c, i) => [c.name, values[i]!] as const);
-      const from = new Date(Math.max(monthStart(part.month), Date.parse(input.from))).toISOString();
-      const to = new Date(Math.min(nextMonth(part.month), Date.parse(input.to))).toISOString();
-      heartbeat({ part: part.month });
-      const rows = await store().rows(dataset.table, columns, where, from, to);
-      heartbeat({ part: part.month, rows: rows.length });
-      const rel = partPath(input.dataset, part);
-      if (rows.length === 0) return { path: rel, rows: 0, kept: false, empty: true };
-      const bytes = parquetOf(columns, rows);
-      const hash = sha256(bytes);
-      const kept = writeUnlessSame(path.join(input.destination, rel), bytes, hash);
-      const ts = (r: Record<string, unknown>) => new Date(Number(BigInt(r.ts as string) / 1000n)).toISOString();
-      await store().record(exportId, {
-        path: rel,
-        rows: rows.length,
-        minTs: ts(rows[0]!),
-        maxTs: ts(rows[rows.length - 1]!),
-        sha256: hash,
-        bytes: bytes.length,
-        kept,
-      });
-      return { path: rel, rows: rows.length, kept };
+      const beat = activityInfo().heartbeatDetails as { next?: number; done?: ExportPartsResult } | undefined;
+      const done: ExportPartsResult = beat?.done ?? { written: 0, kept: 0, empty: 0, rows: 0 };
+      const start = Math.max(args.from, beat?.next ?? args.from);
+      for (const part of await store().planned(exportId, start, args.to)) {
+        heartbeat({ next: part.idx, done });
+        const series: SeriesKey = { source: input.source, dataset: input.dataset, ...part };
+        const values = dataset.seriesValues(series);
+        const where = dataset.seriesColumns.map((c, i) => [c.name, values[i]!] as const);
+        const from = new Date(Math.max(monthStart(part.month), Date.parse(input.from))).toISOString();
+        const to = new Date(Math.min(nextMonth(part.month), Date.parse(input.to))).toISOString();
+        const rows = await store().rows(dataset.table, columns, where, from, to);
+        if (rows.length === 0) {
+          done.empty++;
+          continue;
+        }
+        const rel = partPath(input.dataset, part);
+        const bytes = parquetOf(columns, rows);
+        const hash = sha256(bytes);
+        const kept = writeUnlessSame(path.join(input.destination, rel), bytes, hash);
+        const ts = (r: Record<string, unknown>) => new Date(Number(BigInt(r.ts as string) / 1000n)).toISOString();
+        await store().record(exportId, {
+          path: rel,
+          rows: rows.length,
+          minTs: ts(rows[0]!),
+          maxTs: ts(rows[rows.length - 1]!),
+          sha256: hash,
+          bytes: bytes.length,
+          kept,
+        });
+        if (kept) done.kept++;
+        else done.written++;
+        done.rows += rows.length;
+      }
+      return done;
     },
 
     /** The export's manifest (`manifest.json` in the destination): every file with its rows, time span and checksum. */

@@ -23,6 +23,10 @@ import { resolveDataset, type ActivityDeps } from './runtime';
 import type { ColumnSpec, DatasetSpec, Page, QuarantinedRow } from './sources/types';
 
 const FILE_TYPES = ['.parquet', '.arrow', '.feather'];
+/** Rows one transaction writes: a big legacy file goes in several, with a heartbeat each. */
+const ROWS_PER_WRITE = 50_000;
+/** Times before this are not market data (epoch seconds read as milliseconds land in 1970). */
+const EARLIEST = Date.UTC(2009, 0, 1) / 1000;
 /** Columns an export carries that the store sets itself on write. */
 const STORE_SET = new Set(['is_final', 'ingest_run_id', 'updated_at']);
 const SERIES_COLUMNS = ['market', 'instrument', 'interval'];
@@ -113,10 +117,14 @@ export function createImportActivities(deps: ActivityDeps) {
         source = String(m.source);
         dataset = String(m.dataset);
         const dir = path.dirname(input.path);
-        files = (m.files as Array<{ path: string; sha256: string }>).map((f) => ({
-          path: path.join(dir, f.path),
-          sha256: f.sha256,
-        }));
+        files = (m.files as unknown[]).map((f, i) => {
+          const e = f as { path?: unknown; sha256?: unknown } | null;
+          const file = typeof e?.path === 'string' ? path.resolve(dir, e.path) : undefined;
+          // Every file of the manifest, under the manifest's directory.
+          if (!file || !file.startsWith(`${dir}${path.sep}`) || typeof e?.sha256 !== 'string')
+            throw new InvalidInputError(`${input.path}: files[${i}] is not a file of this export (path, sha256)`);
+          return { path: file, sha256: e.sha256 };
+        });
       } else {
         if (!source || !dataset)
           throw new InvalidInputError(
@@ -202,70 +210,88 @@ export function createImportActivities(deps: ActivityDeps) {
       const total = { rows: table.numRows, series: groups.size, inserted: 0, updated: 0, unchanged: 0, quarantined: 0 };
       const tsSpec: ColumnSpec = { name: 'ts', type: 'timestamptz', nullable: false };
       const hasFinal = byName.has('is_final');
+      const latest = Date.now() / 1000 + 86_400;
       for (const { series, rows } of groups.values()) {
         const step = INTERVAL_SECONDS[series.interval];
-        const builder = new BatchBuilder(dataset.columns, rows.length);
-        const quarantined: QuarantinedRow[] = [];
-        let minTs = Infinity;
-        let maxTs = -Infinity;
-        let lastFinal = -Infinity;
-        for (const i of rows) {
-          const ts = cell(tsSpec, get('ts', i));
-          const values = dataset.columns.map((c) => cell(c, get(c.name, i)));
-          const problems = [ts, ...values].flatMap((v) => ('problem' in v ? [v.problem] : []));
-          const t = 'value' in ts ? (ts.value as number) : null;
-          if (t !== null && t % step !== 0) problems.push(`ts ${t} is not aligned to ${series.interval}`);
-          if (problems.length > 0) {
-            const raw: Record<string, unknown> = { file: args.file, row: i };
-            for (const [n, v] of byName) raw[n] = jsonSafe(v?.get(i));
-            quarantined.push({ ts: t, reason: `import: ${problems.join('; ')}`, raw });
-            continue;
+        for (let at = 0; at < rows.length; at += ROWS_PER_WRITE) {
+          const slice = rows.slice(at, at + ROWS_PER_WRITE);
+          const last = at + ROWS_PER_WRITE >= rows.length; // the series' last slice of the file
+          const builder = new BatchBuilder(dataset.columns, slice.length);
+          const quarantined: QuarantinedRow[] = [];
+          let minTs = Infinity;
+          let maxTs = -Infinity;
+          let lastFinal = -Infinity;
+          for (const i of slice) {
+            const ts = cell(tsSpec, get('ts', i));
+            const t = 'value' in ts ? (ts.value as number) : null;
+            if (t !== null && (t < EARLIEST || t > latest))
+              throw new InvalidInputError(
+                `${args.file} row ${i}: ts ${new Date(t * 1000).toISOString()} is not a plausible time (epoch seconds where milliseconds are expected?)`,
+              );
+            const values = dataset.columns.map((c) => cell(c, get(c.name, i)));
+            const problems = [ts, ...values].flatMap((v) => ('problem' in v ? [v.problem] : []));
+            if (t !== null && t % step !== 0) problems.push(`ts ${t} is not aligned to ${series.interval}`);
+            if (problems.length > 0) {
+              const raw: Record<string, unknown> = { file: args.file, row: i };
+              for (const [n, v] of byName) raw[n] = jsonSafe(v?.get(i));
+              quarantined.push({ ts: t, reason: `import: ${problems.join('; ')}`, raw });
+              continue;
+            }
+            const r = builder.addRow();
+            builder.setNumber(0, r, t);
+            dataset.columns.forEach((c, k) => {
+              const v = (values[k] as { value: number | boolean | string | null }).value;
+              if (c.type === 'bool') builder.setBool(k + 1, r, v as boolean | null);
+              else if (c.type === 'text') builder.setText(k + 1, r, v as string | null);
+              else builder.setNumber(k + 1, r, v as number | null);
+            });
+            minTs = Math.min(minTs, t!);
+            maxTs = Math.max(maxTs, t!);
+            if (!hasFinal || get('is_final', i) === true) lastFinal = Math.max(lastFinal, t!);
           }
-          const r = builder.addRow();
-          builder.setNumber(0, r, t);
-          dataset.columns.forEach((c, k) => {
-            const v = (values[k] as { value: number | boolean | string | null }).value;
-            if (c.type === 'bool') builder.setBool(k + 1, r, v as boolean | null);
-            else if (c.type === 'text') builder.setText(k + 1, r, v as string | null);
-            else builder.setNumber(k + 1, r, v as number | null);
-          });
-          minTs = Math.min(minTs, t!);
-          maxTs = Math.max(maxTs, t!);
-          if (!hasFinal || get('is_final', i) === true) lastFinal = Math.max(lastFinal, t!);
-        }
-        if (!Number.isFinite(minTs) && quarantined.length === 0) continue;
-        const from = Number.isFinite(minTs) ? minTs : Math.min(...quarantined.map((q) => q.ts ?? 0));
-        const to = Number.isFinite(maxTs) ? maxTs + step : from + step;
-        const page: Page = {
-          batch: builder.finish(),
-          request: `import ${args.file} (${rows.length} rows of ${seriesPath(series)})`,
-          responseSha256: sha256,
-          serverTime: undefined,
-          quarantined,
-          unknownFields: [],
-        };
-        const written = await deps.store.writeChunk({
-          job: { jobId: `import/${sha256}/${seriesPath(series)}`, series, from, to },
-          dataset,
-          pages: [page],
-          windowFrom: from,
-          nextCursor: to,
-          // A file that says which rows are final keeps that; otherwise every closed period is.
-          finalBefore: hasFinal
+          if (!Number.isFinite(minTs) && quarantined.length === 0) continue;
+          let from = minTs;
+          if (!Number.isFinite(from)) {
+            from = Infinity;
+            for (const q of quarantined) if (q.ts !== null && q.ts < from) from = q.ts;
+            if (!Number.isFinite(from)) from = 0;
+          }
+          const to = Number.isFinite(maxTs) ? maxTs + step : from + step;
+          // Finality: the file's own `is_final` when it has one (an export); otherwise every period but
+          // the series' last in the file (a dump taken while it was open must not become final).
+          const finalBefore = hasFinal
             ? Number.isFinite(lastFinal)
               ? lastFinal + step
               : from
-            : Math.floor(Date.now() / 1000),
-          lineage: lineageNow(startedAt),
-          checkpoint: false,
-          signal: Context.current().cancellationSignal,
-        });
-        recordWrite(series.source, dataset.id, written);
-        total.inserted += written.inserted;
-        total.updated += written.updated;
-        total.unchanged += written.unchanged;
-        total.quarantined += written.quarantined;
-        heartbeat({ file: args.file, series: seriesPath(series) });
+            : last && Number.isFinite(maxTs)
+              ? maxTs
+              : to;
+          const page: Page = {
+            batch: builder.finish(),
+            request: `import ${args.file} (${slice.length} rows of ${seriesPath(series)})`,
+            responseSha256: sha256,
+            serverTime: undefined,
+            quarantined,
+            unknownFields: [],
+          };
+          const written = await deps.store.writeChunk({
+            job: { jobId: `import/${sha256}/${seriesPath(series)}`, series, from, to },
+            dataset,
+            pages: [page],
+            windowFrom: from,
+            nextCursor: to,
+            finalBefore,
+            lineage: lineageNow(startedAt),
+            checkpoint: false,
+            signal: Context.current().cancellationSignal,
+          });
+          recordWrite(series.source, dataset.id, written);
+          total.inserted += written.inserted;
+          total.updated += written.updated;
+          total.unchanged += written.unchanged;
+          total.quarantined += written.quarantined;
+          heartbeat({ file: args.file, series: seriesPath(series), rows: at + slice.length });
+        }
       }
       return total;
     },

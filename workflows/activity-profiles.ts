@@ -78,10 +78,10 @@ export function sourceOperations(source: string) {
 
 /** Exports: database reads and file writes, on the workflow task queue (its workers see the destination). */
 export function exportActivities() {
-  return proxyActivities<Pick<Activities, 'planExport' | 'exportPart' | 'writeExportManifest'>>({
+  return proxyActivities<Pick<Activities, 'planExport' | 'exportParts' | 'writeExportManifest'>>({
     taskQueue: workflowInfo().taskQueue,
     startToCloseTimeout: '30m',
-    // One file is one series-month (at most 44,640 rows): seconds. A dead worker's file moves on soon.
+    // A heartbeat per file (one series-month, at most 44,640 rows: seconds). A dead worker's slice moves on soon.
     heartbeatTimeout: '20s',
     scheduleToCloseTimeout: '12h',
     retry,

@@ -1,7 +1,7 @@
 /**
  * `exportDataset`: write a dataset (filtered by market, instrument, interval and time range) as
- * Parquet files, one per series and UTC month, then the export's manifest. Each file is one
- * activity: a crash resumes at the files not yet written, and a re-run (the same workflow ID:
+ * Parquet files, one per series and UTC month, then the export's manifest. Files are written in
+ * slices of the plan, one activity each: a crash resumes at the files not yet written, and a re-run (the same workflow ID:
  * the same destination) keeps every file whose content is unchanged (docs/export.md).
  */
 import { setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
@@ -10,6 +10,9 @@ import { SA } from './contracts/search-attributes';
 import { exportActivities } from './activity-profiles';
 import { exportDatasetProblems } from './contracts/validation';
 import { requireValidInput } from './input';
+
+/** Parts per `exportParts` activity (its heartbeat resumes a retry within the slice). */
+const PARTS_PER_ACTIVITY = 20;
 
 function describe(input: ExportDatasetInput, p: ExportProgress): string {
   return [
@@ -32,22 +35,30 @@ export async function exportDataset(input: ExportDatasetInput): Promise<ExportPr
   ]);
   setCurrentDetails(describe(input, progress));
 
-  const { planExport, exportPart, writeExportManifest } = exportActivities();
+  const { planExport, exportParts, writeExportManifest } = exportActivities();
   const plan = await planExport(input);
-  progress = { ...progress, status: 'writing', exportId: plan.exportId, files: plan.parts.length };
+  progress = { ...progress, status: 'writing', exportId: plan.exportId, files: plan.parts };
   setCurrentDetails(describe(input, progress));
 
-  // Two files at a time: each holds one series-month in memory, and reads one partition of the table.
-  const queue = [...plan.parts];
+  // Slices of the plan (it is in the database), two at a time: a few events per 20 files, so an
+  // export of 100,000 files stays far inside the history limits.
+  const slices: number[] = [];
+  for (let from = 0; from < plan.parts; from += PARTS_PER_ACTIVITY) slices.push(from);
   const lane = async () => {
-    for (let part = queue.shift(); part !== undefined; part = queue.shift()) {
-      const r = await exportPart({ input, exportId: plan.exportId, part });
-      const done = progress.written + progress.kept + (progress.empty ?? 0) + 1;
+    for (let from = slices.shift(); from !== undefined; from = slices.shift()) {
+      const r = await exportParts({
+        input,
+        exportId: plan.exportId,
+        from,
+        to: Math.min(plan.parts, from + PARTS_PER_ACTIVITY),
+      });
+      const empty = (progress.empty ?? 0) + r.empty;
+      const done = progress.written + r.written + progress.kept + r.kept + empty;
       progress = {
         ...progress,
-        written: progress.written + (r.kept || r.empty ? 0 : 1),
-        kept: progress.kept + (r.kept ? 1 : 0),
-        ...(r.empty ? { empty: (progress.empty ?? 0) + 1 } : {}),
+        written: progress.written + r.written,
+        kept: progress.kept + r.kept,
+        ...(empty > 0 ? { empty } : {}),
         rows: progress.rows + r.rows,
         percent: Math.floor((done / Math.max(1, progress.files)) * 100),
       };

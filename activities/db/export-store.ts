@@ -130,9 +130,36 @@ export class PgExportStore {
     return res.rows;
   }
 
-  /** Forget what an export recorded (it is planned anew). */
-  async reset(exportId: string): Promise<void> {
+  /** Replace an export's plan: its parts in order, each with its file path. */
+  async plan(exportId: string, parts: ReadonlyArray<ExportPart & { path: string }>): Promise<void> {
+    // Forget what the export recorded before: it is planned anew.
     await this.#query(`DELETE FROM export_files WHERE export_id = $1`, [exportId]);
+    await this.#query(`DELETE FROM export_parts WHERE export_id = $1`, [exportId]);
+    await this.#query(
+      `INSERT INTO export_parts (export_id, idx, market, instrument, interval, month, path)
+       SELECT $1, x.idx, x.market, x.instrument, x.interval, x.month, x.path
+       FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+         AS x(idx, market, instrument, interval, month, path)`,
+      [
+        exportId,
+        parts.map((_, i) => i),
+        parts.map((p) => p.market),
+        parts.map((p) => p.instrument),
+        parts.map((p) => p.interval),
+        parts.map((p) => p.month),
+        parts.map((p) => p.path),
+      ],
+    );
+  }
+
+  /** The parts [from, to) of an export's plan. */
+  async planned(exportId: string, from: number, to: number): Promise<Array<ExportPart & { idx: number }>> {
+    const res = await this.#query<ExportPart & { idx: number }>(
+      `SELECT idx, market, instrument, interval, month FROM export_parts
+       WHERE export_id = $1 AND idx >= $2 AND idx < $3 ORDER BY idx`,
+      [exportId, from, to],
+    );
+    return res.rows;
   }
 
   async record(exportId: string, f: ExportFileRow & { kept: boolean }): Promise<void> {
@@ -154,9 +181,14 @@ export class PgExportStore {
       max_ts: Date | null;
       sha256: string;
       bytes: string;
-    }>(`SELECT path, rows, min_ts, max_ts, sha256, bytes FROM export_files WHERE export_id = $1 ORDER BY path`, [
-      exportId,
-    ]);
+    }>(
+      // The current plan's files only (an older run's late file is not part of this export); in
+      // byte order of the path, as any tool sorts them to check the manifest's checksum.
+      `SELECT f.path, f.rows, f.min_ts, f.max_ts, f.sha256, f.bytes FROM export_files f
+       JOIN export_parts p ON p.export_id = f.export_id AND p.path = f.path
+       WHERE f.export_id = $1 ORDER BY f.path COLLATE "C"`,
+      [exportId],
+    );
     return res.rows.map((r) => ({
       path: r.path,
       rows: r.rows,

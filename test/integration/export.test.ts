@@ -193,6 +193,16 @@ describe('crypto-ingest export', () => {
     const jan = manifest.files.find((f) => f.path === 'spot-ohlcv/kraken/1h/2024-01/BTC-USD.parquet')!;
     expect([jan.rows, jan.minTs, jan.maxTs]).toEqual([744, '2024-01-01T00:00:00.000Z', '2024-01-31T23:00:00.000Z']);
 
+    // Another dataset into the same directory: refused, named (one manifest per export).
+    const clash = await cli([
+      ...['export', '--source', 'data-api', '--dataset', 'futures-ohlcv', '--from', FROM, '--to', TO, '--out', out],
+      ...['--task-queue', env.taskQueue, '--wait'],
+    ]);
+    expect(clash.code).toBe(3);
+    expect(`${clash.stdout}${clash.stderr}`).toContain(
+      `${out} holds an export of data-api/spot-ohlcv: give each dataset its own directory`,
+    );
+
     // Filters: one market and interval only.
     const only = mkdtempSync(path.join(tmpdir(), 'export-'));
     const q = await run([...exportArgs(), '--market', 'kraken', '--interval', '1h', '--out', only]);
@@ -287,7 +297,7 @@ describe('crypto-ingest export', () => {
     const rename: Record<string, string> = { ts: 'time', market: 'exchange', close: 'close_price' };
     const columns: Record<string, unknown[]> = {};
     for (const k of Object.keys(legacy[0]!)) {
-      if (k === 'ingest_run_id' || k === 'updated_at') continue;
+      if (k === 'ingest_run_id' || k === 'updated_at' || k === 'is_final') continue; // the store's own columns
       columns[rename[k] ?? k] = legacy.map((r, i) =>
         k === 'close' && i === 5
           ? NaN
@@ -350,6 +360,32 @@ describe('crypto-ingest export', () => {
       `SELECT count(*)::int AS n FROM spot_ohlcv WHERE market = 'kraken' AND ts >= '2024-03-01' AND ts < '2024-03-02'`,
     );
     expect(stored.rows[0]!.n).toBe(23);
+    // A dump without is_final: every period but the series' last in the file is final.
+    const finals = await target.pool.query<{ h: number; is_final: boolean }>(
+      `SELECT extract(hour FROM ts AT TIME ZONE 'UTC')::int AS h, is_final FROM spot_ohlcv
+       WHERE market = 'kraken' AND ts >= '2024-03-01' AND ts < '2024-03-02' ORDER BY ts`,
+    );
+    expect(finals.rows.filter((r) => !r.is_final).map((r) => r.h)).toEqual([23]);
+
+    // Times in epoch seconds where milliseconds are expected: the file stops, named, nothing loaded.
+    const seconds = path.join(dir, 'seconds.arrow');
+    const cols = { ...columns, time: (columns.time as number[]).map((ms) => ms / 1000) };
+    writeFileSync(seconds, tableToIPC(tableFromArrays(cols as Parameters<typeof tableFromArrays>[0]), 'file'));
+    const bad = await runCli(
+      target,
+      [
+        'import',
+        seconds,
+        ...['--source', 'data-api', '--dataset', 'spot-ohlcv'],
+        ...['--map', 'time=ts', '--map', 'exchange=market', '--map', 'close_price=close'],
+        ...['--task-queue', target.taskQueue, '--wait'],
+      ],
+      { DATA_API_BASE_URL: `${sim.url}/data-api` },
+    );
+    expect(bad.code).toBe(3);
+    expect(`${bad.stdout}${bad.stderr}`).toContain(
+      'is not a plausible time (epoch seconds where milliseconds are expected?)',
+    );
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -34,14 +34,15 @@ export interface ExportPart {
   readonly month: string;
 }
 
-export interface ExportPartResult {
-  /** Relative to the destination. */
-  readonly path: string;
-  readonly rows: number;
-  /** The file was already there with the same content (checksum): kept as it was. */
-  readonly kept: boolean;
-  /** No rows in the range after all (the ledger is per day, the range per instant): no file. */
-  readonly empty?: boolean;
+/** What one `exportParts` activity did with its slice of the plan. */
+export interface ExportPartsResult {
+  /** Files written (new or changed). */
+  written: number;
+  /** Files already there with the same content (checksum): kept as they were. */
+  kept: number;
+  /** Parts without rows in the range after all (the ledger is per day, the range per instant): no file. */
+  empty: number;
+  rows: number;
 }
 
 export interface ExportProgress {
