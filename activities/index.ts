@@ -12,6 +12,7 @@ import { createUniverseActivities } from './universe';
 import { createUniverseBackfillActivities } from './universe-backfill';
 import { createExportActivities } from './export';
 import { createImportActivities } from './import';
+import { createReconcileActivities } from './reconcile';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRepairActivities(deps),
     ...createExportActivities(deps),
     ...createImportActivities(deps),
+    ...createReconcileActivities(deps),
   };
 }
 

@@ -9,6 +9,7 @@ import type { CoverageStore } from './db/coverage-store';
 import type { UniverseStore } from './db/universe-store';
 import type { PgSyncDemandStore } from './db/sync-demand-store';
 import type { PgExportStore } from './db/export-store';
+import type { PgReconcileStore } from './db/reconcile-store';
 import type { DatasetSpec, SourceDefinition } from './sources/types';
 import { InvalidInputError } from './errors';
 import type { PipelineSettings } from './page-pipeline';
@@ -33,6 +34,8 @@ export interface ActivityDeps {
   readonly references: ReferenceStore;
   readonly universe: UniverseStore;
   readonly coverage: CoverageStore;
+  /** What reconciliation reads and records; without it reconciliation fails. */
+  readonly reconcile?: PgReconcileStore;
   /** What exports read and record; without it exports fail. */
   readonly exports?: PgExportStore;
   /** The syncs' recorded plan (`sync_demand`); without it a tick records nothing. */

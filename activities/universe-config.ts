@@ -101,6 +101,18 @@ export const universeConfigSchema = z
       .strict()
       .optional(),
     backfillConcurrency: z.number().int().min(1).max(64).optional(),
+    reconcile: z
+      .object({
+        every: duration.optional(),
+        offset: duration.optional(),
+        days: z.number().int().min(1).max(31).optional(),
+        tolerance: z
+          .object({ close: z.number().min(0).lt(1).optional(), volume: z.number().min(0).lt(1).optional() })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((c, ctx) => {

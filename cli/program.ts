@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { registerBackfill } from './backfill';
 import { registerExport } from './export';
 import { registerImport } from './import';
+import { registerReconcile } from './reconcile';
 import type { CliContext } from './context';
 import { registerGaps } from './gaps';
 import { registerRepair } from './repair';
@@ -45,5 +46,6 @@ export function buildProgram(ctx: CliContext): Command {
   registerRepair(program, ctx);
   registerExport(program, ctx);
   registerImport(program, ctx);
+  registerReconcile(program, ctx);
   return program;
 }

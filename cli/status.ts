@@ -13,7 +13,16 @@ import { formatInstant, table } from './output';
 import { progressLine } from './progress';
 import { queryProgress, watchAndSummarize } from './watch';
 
-export const INGEST_KINDS = ['backfill', 'sync', 'repair', 'reference', 'universe'] as const;
+export const INGEST_KINDS = [
+  'backfill',
+  'sync',
+  'repair',
+  'reference',
+  'universe',
+  'export',
+  'import',
+  'reconcile',
+] as const;
 
 export interface StatusOptions {
   kind?: string;

@@ -13,6 +13,7 @@ import { ScheduleOverlapPolicy, type ScheduleDescription, type ScheduleOptions }
 import type { SearchAttributePair } from '@temporalio/common';
 import { SCHEDULE_IDS } from '../workflows/contracts/ids';
 import type { RepairCoverageInput } from '../workflows/contracts/repair';
+import type { ReconcileSourcesInput } from '../workflows/contracts/reconcile';
 import type { SyncDatasetInput } from '../workflows/contracts/sync';
 import type { RefreshUniverseInput, UniverseConfig } from '../workflows/contracts/universe';
 import { SA } from '../workflows/contracts/search-attributes';
@@ -32,6 +33,7 @@ export const SCHEDULE_DEFAULTS: {
   readonly universe: Timing;
   readonly sync: Readonly<Record<Interval, Timing>>;
   readonly repair: Timing;
+  readonly reconcile: Timing;
 } = {
   universe: { every: '1h', offset: '2m', catchupWindow: '2h' },
   sync: {
@@ -40,16 +42,17 @@ export const SCHEDULE_DEFAULTS: {
     '1d': { every: '1d', offset: '10m', catchupWindow: '2d' },
   },
   repair: { every: '1d', offset: '30m', catchupWindow: '1d' },
+  reconcile: { every: '1d', offset: '45m', catchupWindow: '1d' },
 };
 
-export type ScheduleKind = 'universe' | 'sync' | 'repair';
+export type ScheduleKind = 'universe' | 'sync' | 'repair' | 'reconcile';
 
 export interface DesiredSchedule {
   readonly id: string;
   readonly kind: ScheduleKind;
-  readonly workflowType: 'refreshUniverse' | 'syncDataset' | 'repairCoverage';
+  readonly workflowType: 'refreshUniverse' | 'syncDataset' | 'repairCoverage' | 'reconcileSources';
   readonly taskQueue: string;
-  readonly args: [RefreshUniverseInput] | [SyncDatasetInput] | [RepairCoverageInput];
+  readonly args: [RefreshUniverseInput] | [SyncDatasetInput] | [RepairCoverageInput] | [ReconcileSourcesInput];
   /** As configured (for display). */
   readonly timing: Timing;
   readonly everyMs: number;
@@ -92,7 +95,7 @@ export function scheduleHash(d: Omit<DesiredSchedule, 'hash' | 'timing' | 'kind'
  * timing updates that schedule alone, not the universe refresh too.
  */
 export function universeInputConfig(config: UniverseConfig): UniverseConfig {
-  const { schedules: _schedules, sync: _sync, ...rest } = config;
+  const { schedules: _schedules, sync: _sync, reconcile: _reconcile, ...rest } = config;
   return rest;
 }
 
@@ -206,6 +209,27 @@ export function desiredSchedules(config: UniverseConfig, taskQueue: string): Des
     ...r,
     searchAttributes: { [SA.kind.name]: 'repair' },
   });
+
+  if (config.reconcile) {
+    const { every, offset, ...input } = config.reconcile;
+    const t = timingOf(
+      'reconcile',
+      SCHEDULE_DEFAULTS.reconcile,
+      every || offset
+        ? { every: every ?? SCHEDULE_DEFAULTS.reconcile.every, ...(offset ? { offset } : {}) }
+        : undefined,
+      problems,
+    );
+    add({
+      id: SCHEDULE_IDS.reconcile,
+      kind: 'reconcile',
+      workflowType: 'reconcileSources',
+      taskQueue,
+      args: [input],
+      ...t,
+      searchAttributes: { [SA.kind.name]: 'reconcile' },
+    });
+  }
 
   if (problems.length > 0) throw new ConfigError(problems, 'invalid schedule timings');
   return out;

@@ -13,6 +13,7 @@ import { PgUniverseStore } from '../activities/db/universe-store';
 import { PgCoverageStore } from '../activities/db/coverage-store';
 import { PgSyncDemandStore } from '../activities/db/sync-demand-store';
 import { PgExportStore } from '../activities/db/export-store';
+import { PgReconcileStore } from '../activities/db/reconcile-store';
 import { createPool } from '../activities/db/pool';
 import { migrate } from '../activities/db/migrate';
 import { activityInterceptors } from '../activities/interceptors';
@@ -54,6 +55,7 @@ export async function createWorkers(
     coverage: new PgCoverageStore(pool),
     syncDemand,
     exports: new PgExportStore(pool),
+    reconcile: new PgReconcileStore(pool),
     sources,
     pipeline: config.pipeline,
   });

@@ -71,6 +71,11 @@ export const gauges = {
     "Series a sync schedule's previous tick left unsynced (the budget ran out before the next tick was due).",
     ['source', 'dataset', 'interval'],
   ),
+  reconcileOpen: gauge(
+    'crypto_ingest_reconcile_disagreements',
+    'Open disagreements between two sources holding the same series (reconcile_diffs not resolved, seen in the last 7 days), by column: close, volume.',
+    ['left_source', 'right_source', 'column'],
+  ),
   syncNeed: gauge(
     'crypto_ingest_rate_budget_sync_need',
     "Calls the sync schedules need per rate window (their plan's average rate × the window): what backfills and repairs leave free.",
@@ -242,6 +247,28 @@ function queries(served: Served): Query[] {
         for (const { source } of served) if (!need.has(source)) need.set(source, 0);
         for (const [source, perSecond] of need)
           for (const w of RATE_WINDOWS) gauges.syncNeed.set({ source, window: w }, perSecond * RATE_WINDOW_SECONDS[w]);
+      },
+    },
+    {
+      name: 'reconcile_diffs',
+      gauges: [gauges.reconcileOpen],
+      async run(pool) {
+        const { rows } = await pool.query<{
+          left_source: string;
+          right_source: string;
+          column_name: string;
+          n: number;
+        }>(
+          `SELECT left_source, right_source, column_name, count(*)::int AS n FROM reconcile_diffs
+           WHERE resolved_at IS NULL AND last_seen_at > now() - interval '7 days'
+           GROUP BY 1, 2, 3`,
+        );
+        gauges.reconcileOpen.reset();
+        for (const r of rows)
+          gauges.reconcileOpen.set(
+            { left_source: r.left_source, right_source: r.right_source, column: r.column_name },
+            Number(r.n),
+          );
       },
     },
     {

@@ -98,3 +98,14 @@ export function importActivities() {
     retry,
   });
 }
+
+/** Reconciliation: one database-only activity, heartbeating per pair, on the workflow task queue. */
+export function reconcileActivities() {
+  return proxyActivities<Pick<Activities, 'reconcileSources'>>({
+    taskQueue: workflowInfo().taskQueue,
+    startToCloseTimeout: '1h',
+    heartbeatTimeout: '2m',
+    scheduleToCloseTimeout: '6h',
+    retry,
+  });
+}

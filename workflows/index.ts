@@ -7,3 +7,4 @@ export { backfillUniverse } from './backfill-universe';
 export { repairCoverage } from './repair-coverage';
 export { exportDataset } from './export-dataset';
 export { importFiles } from './import-files';
+export { reconcileSources } from './reconcile-sources';

@@ -102,7 +102,22 @@ export interface DatasetSpec<C> {
    * instrument's first trade instead of paging through years before it.
    */
   readonly instrumentKind?: 'spot' | 'futures';
+  /**
+   * What the dataset's rows can be compared with in other sources' datasets of the same `kind`
+   * (reconciliation): its close and base-volume columns. A series is matched by interval,
+   * instrument and market name (case aside).
+   */
+  readonly comparable?: ComparableColumns;
   fetchPage(ctx: FetchContext<C>, req: PageRequest): Promise<Page>;
+}
+
+/** The columns reconciliation compares, by the market-data concept they hold. */
+export interface ComparableColumns {
+  /** e.g. `spot-ohlcv`: an exchange's candles of a pair, whatever the source. */
+  readonly kind: string;
+  readonly close: string;
+  /** Volume in the base asset. */
+  readonly volume: string;
 }
 
 /** One page of a reference snapshot: records for the generic reference tables. */

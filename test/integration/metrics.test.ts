@@ -266,6 +266,34 @@ describe('GET /metrics of a worker process', () => {
     }
   });
 
+  it('serves the open reconciliation disagreements by source pair and column', async () => {
+    const left = `test-left-${randomUUID().slice(0, 8)}`;
+    const run = await env.pool.query<{ id: string }>(
+      `INSERT INTO reconcile_runs (as_of, since, pairs, compared, disagreements, workflow_id)
+       VALUES (now(), now() - interval '1 day', 1, 24, 3, 'test') RETURNING id`,
+    );
+    const id = run.rows[0]!.id;
+    await env.pool.query(
+      `INSERT INTO reconcile_diffs (left_source, left_dataset, right_source, right_dataset, market, instrument, interval,
+         ts, column_name, left_value, right_value, relative_diff, tolerance, run_id, resolved_at)
+       VALUES ($1, 'a', 'right', 'b', 'm', 'i', '1h', '2024-01-01T00:00:00Z', 'close', 1, 2, 0.5, 0.001, $2, NULL),
+              ($1, 'a', 'right', 'b', 'm', 'i', '1h', '2024-01-01T01:00:00Z', 'close', 1, 2, 0.5, 0.001, $2, NULL),
+              ($1, 'a', 'right', 'b', 'm', 'i', '1h', '2024-01-01T02:00:00Z', 'close', 1, 2, 0.5, 0.001, $2, now()),
+              ($1, 'a', 'right', 'b', 'm', 'i', '1h', '2024-01-01T03:00:00Z', 'volume', 1, 2, 0.5, 0.05, $2, NULL)`,
+      [left, id],
+    );
+    try {
+      await new DbGauges(env.pool, { served: [] }).refresh();
+      const samples = parseExposition(await registry.metrics());
+      const at = (column: string) =>
+        sum(samples, 'crypto_ingest_reconcile_disagreements', { left_source: left, right_source: 'right', column });
+      expect([at('close'), at('volume')]).toEqual([2, 1]); // the resolved one is not open
+    } finally {
+      await env.pool.query(`DELETE FROM reconcile_diffs WHERE left_source = $1`, [left]);
+      await env.pool.query(`DELETE FROM reconcile_runs WHERE id = $1`, [id]);
+    }
+  });
+
   it('leaves a gauge out and counts the error when its query fails, without failing', async () => {
     const bad = new URL(env.workerEnv.DATABASE_URL!);
     bad.pathname = '/no_such_database';
@@ -277,7 +305,7 @@ describe('GET /metrics of a worker process', () => {
       expect(has(samples, 'crypto_ingest_source_paused_seconds')).toBe(false);
       expect(has(samples, 'crypto_ingest_series_lag_seconds')).toBe(false);
       expect(has(samples, 'crypto_ingest_sync_lagging_series')).toBe(false);
-      expect(sum(samples, 'crypto_ingest_metrics_scrape_errors_total') - errorsBefore).toBe(6);
+      expect(sum(samples, 'crypto_ingest_metrics_scrape_errors_total') - errorsBefore).toBe(7);
     } finally {
       await pool.end();
     }

@@ -26,6 +26,7 @@ import type { SeriesKey } from '../../workflows/contracts/series';
 import type { SyncDatasetProgress } from '../../workflows/contracts/sync';
 import type { ExportProgress } from '../../workflows/contracts/export';
 import type { ImportProgress } from '../../workflows/contracts/import';
+import type { ReconcileProgress } from '../../workflows/contracts/reconcile';
 import type { BackfillUniverseProgress } from '../../workflows/contracts/universe-backfill';
 import type { RefreshUniverseProgress, UniverseConfig } from '../../workflows/contracts/universe';
 import { openTestEnv, startWorkers, waitFor, type RunningWorkers, type TestEnv } from '../helpers/env';
@@ -414,5 +415,16 @@ describe('capture histories on the real stack', () => {
     expect(imported.unchanged).toBe(result.rows);
     await save(importId, 'export-manifest');
     rmSync(destination, { recursive: true, force: true });
+  });
+
+  it('reconcileSources: one run (the capture tracks one source: no pair)', async () => {
+    const workflowId = 'replay-capture/reconcile';
+    const result: ReconcileProgress = await env.client.workflow.execute('reconcileSources', {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [{ days: 2 }],
+    });
+    expect(result).toMatchObject({ status: 'completed', disagreements: 0 });
+    await save(workflowId, 'one-run');
   });
 });

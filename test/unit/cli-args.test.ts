@@ -136,7 +136,7 @@ describe('status', () => {
 
   it('validates kind, source and limit together', () => {
     expect(problemsOf(() => parseStatusOptions({ kind: 'nightly', source: 'x', limit: '0' }))).toEqual([
-      "--kind: unknown kind 'nightly' (kinds: backfill, sync, repair, reference, universe)",
+      "--kind: unknown kind 'nightly' (kinds: backfill, sync, repair, reference, universe, export, import, reconcile)",
       "--source: unknown source 'x' (sources: data-api, min-api)",
       "--limit '0' is not a whole number from 1 to 10000",
     ]);

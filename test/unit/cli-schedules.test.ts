@@ -92,6 +92,24 @@ describe('desiredSchedules', () => {
     expect(m.get('crypto-ingest/repair')!.args).toEqual([{}]);
   });
 
+  it('adds the daily reconciliation when the config asks for it, with its input and timing', () => {
+    expect(byId(desiredSchedules(config(base()), 'q')).has(SCHEDULE_IDS.reconcile)).toBe(false);
+    const m = byId(desiredSchedules(config({ ...base(), reconcile: { days: 2, tolerance: { close: 0.002 } } }), 'q'));
+    const r = m.get(SCHEDULE_IDS.reconcile)!;
+    expect(r).toMatchObject({ workflowType: 'reconcileSources', everyMs: 86_400_000, offsetMs: 45 * 60_000 });
+    expect(r.args).toEqual([{ days: 2, tolerance: { close: 0.002 } }]);
+    const every = byId(desiredSchedules(config({ ...base(), reconcile: { every: '12h' } }), 'q')).get(
+      SCHEDULE_IDS.reconcile,
+    )!;
+    expect([every.everyMs, every.args]).toEqual([43_200_000, [{}]]);
+    // The universe refresh does not carry it: adding it changes no other schedule.
+    const before = desiredSchedules(config(base()), 'q').map((d) => d.hash);
+    const after = desiredSchedules(config({ ...base(), reconcile: {} }), 'q')
+      .filter((d) => d.id !== SCHEDULE_IDS.reconcile)
+      .map((d) => d.hash);
+    expect(after).toEqual(before);
+  });
+
   it('uses the default timings', () => {
     const m = byId(desiredSchedules(config(base()), 'q'));
     const t = (id: string) => {

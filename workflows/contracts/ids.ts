@@ -41,6 +41,7 @@ export function referenceWorkflowId(source: string, dataset: string, day: string
 export const SCHEDULE_IDS = {
   universe: 'crypto-ingest/universe',
   repair: 'crypto-ingest/repair',
+  reconcile: 'crypto-ingest/reconcile',
   sync: (source: string, dataset: string, interval: string) => `crypto-ingest/sync/${source}/${dataset}/${interval}`,
   /** Every schedule this project manages starts with this. */
   prefix: 'crypto-ingest/',

@@ -22,7 +22,7 @@ export const SA = {
   instrument: key('IngestInstrument', 'KEYWORD'),
   /** (`Interval` alone is a reserved word in Temporal's visibility SQL.) */
   interval: key('IngestInterval', 'KEYWORD'),
-  /** What kind of job: `backfill`, `sync`, `repair`, `reference`, `universe`. */
+  /** What kind of job: `backfill`, `sync`, `repair`, `reference`, `universe`, `export`, `import`, `reconcile`. */
   kind: key('IngestKind', 'KEYWORD'),
   /** How far the job has got (next period it will fetch). Updated once per chunk. */
   cursor: key('IngestCursor', 'DATETIME'),

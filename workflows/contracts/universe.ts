@@ -58,6 +58,16 @@ export interface UniverseConfig {
   sync?: { lookbackPeriods?: Partial<Record<Interval, number>>; batchSize?: number; concurrency?: number };
   /** How many series a universe backfill runs at once. @default 4 */
   backfillConcurrency?: number;
+  /**
+   * Compare the series two sources both hold, daily (`reconcileSources`, schedule
+   * `crypto-ingest/reconcile`; docs/reconciliation.md). Absent: no reconciliation schedule.
+   */
+  reconcile?: {
+    every?: string;
+    offset?: string;
+    days?: number;
+    tolerance?: { close?: number; volume?: number };
+  };
 }
 
 export interface RefreshUniverseInput {

@@ -238,3 +238,18 @@ export function importFilesProblems(input: unknown): Problems {
   }
   return p;
 }
+
+export function reconcileSourcesProblems(input: unknown): Problems {
+  const p: Problems = [];
+  if (!checkObject(p, 'input', input, ['asOf', 'days', 'tolerance'])) return p;
+  const i = input as Input;
+  checkInstant(p, 'asOf', i.asOf);
+  checkInt(p, 'days', i.days, 1, 31);
+  if (i.tolerance !== undefined) {
+    if (!checkObject(p, 'tolerance', i.tolerance, ['close', 'volume'])) return p;
+    for (const [k, v] of Object.entries(i.tolerance as Input))
+      if (typeof v !== 'number' || !(v >= 0 && v < 1))
+        p.push(`tolerance.${k}: ${JSON.stringify(v)} is not a fraction from 0 to 1`);
+  }
+  return p;
+}

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { BatchBuilder } from '../../arrow/batch-builder';
 import { validateRows } from '../../validation';
 import { INTERVAL_SECONDS, type Interval, type SeriesKey } from '../../../workflows/contracts/series';
-import type { ColumnSpec, DatasetSpec, FetchContext, Page, PageRequest } from '../types';
+import type { ColumnSpec, ComparableColumns, DatasetSpec, FetchContext, Page, PageRequest } from '../types';
 import { getHistorical, historicalLimitCap, UNIT_NAME, UNIT_PATH } from './client';
 import type { DataApiConfig } from './config';
 
@@ -52,6 +52,8 @@ export interface HistoricalDatasetOptions<R extends WireRow> {
   readonly table: string;
   /** Which `instruments` rows give the series' first trade (the backfill floor). */
   readonly instrumentKind: 'spot' | 'futures';
+  /** What reconciliation may compare the rows with (`DatasetSpec.comparable`). */
+  readonly comparable?: ComparableColumns;
   /** Path prefix without the unit, e.g. `/spot/v1/historical`. */
   readonly path: string;
   readonly groups: string;
@@ -140,6 +142,7 @@ export function historicalDataset<R extends WireRow>(opts: HistoricalDatasetOpti
     intervals: ['1m', '1h', '1d'] satisfies Interval[],
     maxPeriodsPerRequest: historicalLimitCap,
     instrumentKind: opts.instrumentKind,
+    ...(opts.comparable ? { comparable: opts.comparable } : {}),
     async fetchPage(ctx: FetchContext<DataApiConfig>, req: PageRequest): Promise<Page> {
       const step = INTERVAL_SECONDS[req.series.interval];
       const limit = Math.round((req.to - req.from) / step) + 1;

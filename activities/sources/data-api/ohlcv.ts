@@ -139,6 +139,7 @@ export const spotOhlcvOptions = {
   description: 'Spot OHLCV candles per market and instrument (Data API /spot/v1/historical/*)',
   table: 'spot_ohlcv',
   instrumentKind: 'spot' as const,
+  comparable: { kind: 'spot-ohlcv', close: 'close', volume: 'volume' },
   path: '/spot/v1/historical',
   groups: 'ID,MAPPING,OHLC,OHLC_TRADE,TRADE,VOLUME',
   what: 'spot OHLCV',

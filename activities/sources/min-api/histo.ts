@@ -178,6 +178,7 @@ export const histoOhlcv: DatasetSpec<MinApiConfig> = {
   maxPeriodsPerRequest: () => HISTO_MAX_LIMIT + 1,
   maxHistorySeconds: (interval) => (interval === '1m' ? MINUTE_HISTORY_SECONDS : undefined),
   instrumentKind: 'spot',
+  comparable: { kind: 'spot-ohlcv', close: 'close', volume: 'volume_from' },
   async fetchPage(ctx: FetchContext<MinApiConfig>, req: PageRequest): Promise<Page> {
     const { fsym, tsym } = parseInstrument(req.series.instrument);
     const { json, meta } = await getMinApi(ctx, HISTO_PATH[req.series.interval], {
