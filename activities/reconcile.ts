@@ -7,7 +7,8 @@
 import { activityInfo, heartbeat } from '@temporalio/activity';
 import type { SeriesKey } from '../workflows/contracts/series';
 import { DEFAULT_TOLERANCE, type ReconcileResult, type ReconcileTolerance } from '../workflows/contracts/reconcile';
-import type { Diff, Side } from './db/reconcile-store';
+import type { Diff, Side, SidePair } from './db/reconcile-store';
+import { findSource } from './sources/index';
 import type { ActivityDeps } from './runtime';
 import type { DatasetSpec } from './sources/types';
 
@@ -40,8 +41,33 @@ export function comparablePairs(
   return out;
 }
 
+/** Where an attempt got to (its heartbeat): a retry goes on with the same run from the next pair. */
+interface Progress {
+  readonly runId: number;
+  readonly next: number;
+  readonly compared: number;
+  readonly disagreements: number;
+  readonly resolved: number;
+}
+
+/** The pair's values beyond the tolerance, per compared column. */
+function disagreements(rows: readonly SidePair[], tol: Required<ReconcileTolerance>): Diff[] {
+  const diffs: Diff[] = [];
+  for (const r of rows)
+    for (const [column, left, right, tolerance] of [
+      ['close', r.leftClose, r.rightClose, tol.close],
+      ['volume', r.leftVolume, r.rightVolume, tol.volume],
+    ] as const) {
+      const relative = relativeDiff(left, right);
+      if (relative > tolerance) diffs.push({ ts: r.ts, column, left, right, relative, tolerance });
+    }
+  return diffs;
+}
+
 export function createReconcileActivities(deps: ActivityDeps) {
-  const datasetOf = (s: SeriesKey) => deps.sources.get(s.source)?.definition.datasets[s.dataset];
+  // From the registry, not this worker's enabled sources: a worker that serves one source still
+  // reconciles every tracked pair (it reads the database only).
+  const datasetOf = (s: SeriesKey) => findSource(s.source)?.datasets[s.dataset];
   const sideOf = (s: SeriesKey): Side => {
     const ds = datasetOf(s)!;
     const values = ds.seriesValues(s);
@@ -64,52 +90,47 @@ export function createReconcileActivities(deps: ActivityDeps) {
       if (!store) throw new Error('reconciliation needs a database (ActivityDeps.reconcile)');
       const tol = { ...DEFAULT_TOLERANCE, ...input.tolerance };
       const pairs = comparablePairs(await store.tracked(), datasetOf);
-      const runId = await store.startRun(
-        input.asOf,
-        input.since,
-        activityInfo().workflowExecution?.workflowId ?? activityInfo().activityId,
-      );
-      let compared = 0;
-      let disagreements = 0;
-      let resolved = 0;
-      for (const [k, [left, right]] of pairs.entries()) {
-        heartbeat({ pair: k, of: pairs.length });
+      const beat = activityInfo().heartbeatDetails as Progress | undefined;
+      let p: Progress = beat ?? {
+        runId: await store.startRun(
+          input.asOf,
+          input.since,
+          activityInfo().workflowExecution?.workflowId ?? activityInfo().activityId,
+        ),
+        next: 0,
+        compared: 0,
+        disagreements: 0,
+        resolved: 0,
+      };
+      for (let k = p.next; k < pairs.length; k++) {
+        heartbeat(p);
+        const [left, right] = pairs[k]!;
         const rows = await store.sideBySide(sideOf(left), sideOf(right), input.since, input.asOf);
-        const diffs: Diff[] = [];
-        for (const r of rows) {
-          const c = relativeDiff(r.leftClose, r.rightClose);
-          if (c > tol.close)
-            diffs.push({
-              ts: r.ts,
-              column: 'close',
-              left: r.leftClose,
-              right: r.rightClose,
-              relative: c,
-              tolerance: tol.close,
-            });
-          const v = relativeDiff(r.leftVolume, r.rightVolume);
-          if (v > tol.volume)
-            diffs.push({
-              ts: r.ts,
-              column: 'volume',
-              left: r.leftVolume,
-              right: r.rightVolume,
-              relative: v,
-              tolerance: tol.volume,
-            });
-        }
-        resolved += await store.record(
-          runId,
+        const diffs = disagreements(rows, tol);
+        const resolved = await store.record(
+          p.runId,
           left,
           right,
           rows.map((r) => r.ts),
           diffs,
         );
-        compared += rows.length;
-        disagreements += diffs.length;
+        p = {
+          runId: p.runId,
+          next: k + 1,
+          compared: p.compared + rows.length,
+          disagreements: p.disagreements + diffs.length,
+          resolved: p.resolved + resolved,
+        };
       }
-      await store.finishRun(runId, { pairs: pairs.length, compared, disagreements });
-      return { runId, pairs: pairs.length, compared, disagreements, resolved };
+      heartbeat(p);
+      await store.finishRun(p.runId, { pairs: pairs.length, compared: p.compared, disagreements: p.disagreements });
+      return {
+        runId: p.runId,
+        pairs: pairs.length,
+        compared: p.compared,
+        disagreements: p.disagreements,
+        resolved: p.resolved,
+      };
     },
   };
 }

@@ -19,7 +19,7 @@ export function parseReconcileOptions(o: {
   const days = o.days === undefined ? undefined : checkInt(p, '--days', o.days, 1, 31);
   const fraction = (flag: string, v: string | undefined): number | undefined => {
     if (v === undefined) return undefined;
-    const n = Number(v);
+    const n = v.trim() === '' ? NaN : Number(v);
     if (!(n >= 0 && n < 1)) p.add(`${flag} '${v}' is not a fraction from 0 to 1 (e.g. 0.001 for 0.1%)`);
     return n;
   };

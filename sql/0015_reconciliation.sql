@@ -10,7 +10,9 @@ CREATE TABLE reconcile_runs (
   compared      bigint      NOT NULL,
   disagreements bigint      NOT NULL,
   workflow_id   text        NOT NULL,
-  finished_at   timestamptz NOT NULL DEFAULT now()
+  started_at    timestamptz NOT NULL DEFAULT now(),
+  -- NULL while the run is going (or if its activity gave up: a retry goes on with the same run).
+  finished_at   timestamptz
 );
 
 CREATE TABLE reconcile_diffs (

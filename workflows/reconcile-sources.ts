@@ -29,7 +29,7 @@ export async function reconcileSources(input: ReconcileSourcesInput): Promise<Re
   requireValidInput('reconciliation', reconcileSourcesProblems(input));
   const asOf = nominalTime(input.asOf);
   const until = Math.floor(Date.parse(asOf) / 86_400_000) * 86_400; // whole UTC days before asOf
-  const since = until - (input.days ?? 1) * 86_400;
+  const since = until - (input.days ?? 2) * 86_400;
   let progress: ReconcileProgress = {
     status: 'comparing',
     asOf: new Date(until * 1000).toISOString(),

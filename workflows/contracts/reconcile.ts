@@ -15,7 +15,10 @@ export interface ReconcileTolerance {
 export interface ReconcileSourcesInput {
   /** Compare the final periods of the `days` UTC days before this instant (ISO). @default the schedule's nominal time, or now */
   asOf?: string;
-  /** @default 1 */
+  /**
+   * Whole UTC days before `asOf` compared. Two by default, so a period one source finalized late
+   * (after the run) is compared the next day. @default 2
+   */
   days?: number;
   tolerance?: ReconcileTolerance;
 }
