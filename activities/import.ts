@@ -29,7 +29,6 @@ const ROWS_PER_WRITE = 50_000;
 const EARLIEST = Date.UTC(2009, 0, 1) / 1000;
 /** Columns an export carries that the store sets itself on write. */
 const STORE_SET = new Set(['is_final', 'ingest_run_id', 'updated_at']);
-const SERIES_COLUMNS = ['market', 'instrument', 'interval'];
 
 function filesUnder(dir: string): string[] {
   const out: string[] = [];
@@ -41,12 +40,25 @@ function filesUnder(dir: string): string[] {
   return out.sort();
 }
 
-/** The series columns of the datasets an import can load (their rows name their series directly). */
+/** The columns naming a row's series: the dataset's series columns (with `interval`). */
+const seriesColumnsOf = (dataset: DatasetSpec<unknown>): string[] => dataset.seriesColumns.map((c) => c.name);
+
+/** A row's market and instrument from its series columns: the dataset's inverse, or the columns themselves. */
+function seriesKeyOf(
+  dataset: DatasetSpec<unknown>,
+  values: Readonly<Record<string, unknown>>,
+): { market: string; instrument: string } | undefined {
+  if (dataset.seriesKeyOf) return dataset.seriesKeyOf(values);
+  const { market, instrument } = values;
+  return typeof market === 'string' && typeof instrument === 'string' ? { market, instrument } : undefined;
+}
+
+/** Datasets an import can load: their rows name their series (the columns, or the dataset's inverse). */
 function importable(dataset: DatasetSpec<unknown>): void {
-  const names = dataset.seriesColumns.map((c) => c.name);
-  if (names.join() !== SERIES_COLUMNS.join())
+  const names = seriesColumnsOf(dataset);
+  if (!dataset.seriesKeyOf && !(names.includes('market') && names.includes('instrument') && names.includes('interval')))
     throw new InvalidInputError(
-      `dataset '${dataset.id}' cannot be imported yet: its series columns are ${names.join(', ')} (importable: ${SERIES_COLUMNS.join(', ')})`,
+      `dataset '${dataset.id}' cannot be imported: its series columns (${names.join(', ')}) do not name a series`,
     );
 }
 
@@ -163,13 +175,17 @@ export function createImportActivities(deps: ActivityDeps) {
       // The file's columns under the table's names.
       const byName = new Map<string, ReturnType<Table['getChildAt']>>();
       table.schema.fields.forEach((f, i) => byName.set(args.columnMap?.[f.name] ?? f.name, table.getChildAt(i)));
-      const needed = ['ts', ...SERIES_COLUMNS, ...dataset.columns.filter((c) => !c.nullable).map((c) => c.name)];
+      const needed = [
+        'ts',
+        ...seriesColumnsOf(dataset),
+        ...dataset.columns.filter((c) => !c.nullable).map((c) => c.name),
+      ];
       const missing = needed.filter((n) => !byName.has(n));
       if (missing.length > 0)
         throw new InvalidInputError(
           `${args.file} lacks column(s) ${missing.join(', ')} of ${dataset.table} (map a file's names with --map file=table)`,
         );
-      const known = new Set(['ts', ...SERIES_COLUMNS, ...dataset.columns.map((c) => c.name), ...STORE_SET]);
+      const known = new Set(['ts', ...seriesColumnsOf(dataset), ...dataset.columns.map((c) => c.name), ...STORE_SET]);
       const ignored = [...byName.keys()].filter((n) => !known.has(n));
       if (ignored.length > 0)
         log.warn(`${args.file}: columns not in ${dataset.table}, not imported: ${ignored.join(', ')}`);
@@ -178,16 +194,14 @@ export function createImportActivities(deps: ActivityDeps) {
       const get = (name: string, i: number): unknown => byName.get(name)?.get(i);
       const groups = new Map<string, { series: SeriesKey; rows: number[] }>();
       for (let i = 0; i < table.numRows; i++) {
-        const [market, instrument, interval] = SERIES_COLUMNS.map((c) => get(c, i));
-        if (
-          typeof market !== 'string' ||
-          typeof instrument !== 'string' ||
-          !isInterval(String(interval)) ||
-          !dataset.intervals.includes(interval as Interval)
-        )
+        const values = Object.fromEntries(seriesColumnsOf(dataset).map((c) => [c, get(c, i)]));
+        const key0 = seriesKeyOf(dataset, values);
+        const interval = values.interval;
+        if (!key0 || !isInterval(String(interval)) || !dataset.intervals.includes(interval as Interval))
           throw new InvalidInputError(
-            `${args.file} row ${i}: ${JSON.stringify({ market, instrument, interval })} is not a series of ${dataset.id}`,
+            `${args.file} row ${i}: ${JSON.stringify(values)} is not a series of ${dataset.id}`,
           );
+        const { market, instrument } = key0;
         const key = `${market}\u0001${instrument}\u0001${String(interval)}`;
         let g = groups.get(key);
         if (!g)

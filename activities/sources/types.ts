@@ -87,6 +87,12 @@ export interface DatasetSpec<C> {
    */
   readonly seriesColumns: readonly ColumnSpec[];
   seriesValues(series: SeriesKey): readonly string[];
+  /**
+   * The inverse of `seriesValues`: a row's series-column values (by column name) as the series'
+   * market and instrument, or undefined when they name none (imports). @default the columns
+   * `market` and `instrument` themselves
+   */
+  seriesKeyOf?(values: Readonly<Record<string, unknown>>): { market: string; instrument: string } | undefined;
   /** Per-row value columns, in the order of the page batch (after `ts`). */
   readonly columns: readonly ColumnSpec[];
   readonly intervals: readonly Interval[];

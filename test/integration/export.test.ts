@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataApiSimulator } from '../../simulator/sources/data-api';
+import { minApiSimulator } from '../../simulator/sources/min-api';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
 import type { ExportProgress } from '../../workflows/contracts/export';
 import { exportWorkflowId, importWorkflowId } from '../../workflows/contracts/ids';
@@ -27,12 +28,16 @@ let sim: RunningSimulator;
 let worker: WorkerProcess;
 let target: TestEnv;
 let targetWorker: WorkerProcess;
-const workerEnv = () => ({ DATA_API_BASE_URL: `${sim.url}/data-api`, DATA_API_KEY: `export-${randomUUID()}` });
+const workerEnv = () => ({
+  DATA_API_BASE_URL: `${sim.url}/data-api`,
+  DATA_API_KEY: `export-${randomUUID()}`,
+  MIN_API_BASE_URL: `${sim.url}/min-api`,
+});
 
 beforeAll(async () => {
   ensurePython();
   env = await openTestEnv('export', { ownDatabase: true });
-  sim = await startSimulator({ port: 0, sources: [dataApiSimulator] });
+  sim = await startSimulator({ port: 0, sources: [dataApiSimulator, minApiSimulator] });
   worker = await startWorkerProcess(env, workerEnv());
   // The import's target: an empty database of its own, with its own worker.
   target = await openTestEnv('import', { ownDatabase: true });
@@ -123,16 +128,23 @@ interface Manifest {
 }
 
 /** An MD5 over every value column of the table's rows in [from, to) (not lineage, not update times), in key order. */
-async function tableChecksum(pool: import('pg').Pool, from: string, to: string): Promise<string> {
+async function tableChecksum(
+  pool: import('pg').Pool,
+  from: string,
+  to: string,
+  table = 'spot_ohlcv',
+  key = 'market, instrument, interval',
+): Promise<string> {
   const cols = await pool.query<{ column_name: string }>(
     `SELECT column_name FROM information_schema.columns
-     WHERE table_schema = current_schema() AND table_name = 'spot_ohlcv'
+     WHERE table_schema = current_schema() AND table_name = $1
        AND column_name NOT IN ('ingest_run_id', 'updated_at') ORDER BY ordinal_position`,
+    [table],
   );
   const res = await pool.query<{ sum: string | null; n: number }>(
     `SELECT md5(string_agg(ROW(${cols.rows.map((c) => c.column_name).join(', ')})::text, E'\\n'
-                ORDER BY market, instrument, interval, ts)) AS sum, count(*)::int AS n
-     FROM spot_ohlcv WHERE ts >= $1 AND ts < $2`,
+                ORDER BY ${key}, ts)) AS sum, count(*)::int AS n
+     FROM ${table} WHERE ts >= $1 AND ts < $2`,
     [from, to],
   );
   return `${res.rows[0]!.n}:${res.rows[0]!.sum}`;
@@ -387,5 +399,48 @@ describe('crypto-ingest export', () => {
       'is not a plausible time (epoch seconds where milliseconds are expected?)',
     );
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("imports a min-api export: series columns exchange/fsym/tsym mapped back by the dataset's inverse", async () => {
+    await env.client.workflow.execute('backfillSeries', {
+      taskQueue: env.taskQueue,
+      workflowId: `test-export/backfill/${randomUUID()}`,
+      args: [
+        {
+          source: 'min-api',
+          dataset: 'histo-ohlcv',
+          market: 'CCCAGG',
+          instrument: 'BTC-USD',
+          interval: '1d',
+          from: FROM,
+          to: TO,
+        },
+      ],
+    });
+    const dest = mkdtempSync(path.join(tmpdir(), 'export-minapi-'));
+    const exported = await cli([
+      ...['export', '--source', 'min-api', '--dataset', 'histo-ohlcv', '--from', FROM, '--to', TO, '--out', dest],
+      ...['--task-queue', env.taskQueue, '--wait'],
+    ]);
+    expect(exported.stderr).toBe('');
+    expect(exported.code).toBe(0);
+    const manifest = path.join(dest, 'manifest.json');
+    const r = await runCli(target, ['import', manifest, '--task-queue', target.taskQueue, '--wait'], {
+      DATA_API_BASE_URL: `${sim.url}/data-api`,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const loaded = (await target.client.workflow.getHandle(importWorkflowId(manifest)).result()) as ImportProgress;
+    expect(loaded).toMatchObject({ status: 'completed', files: 2, rows: 60, inserted: 60, quarantined: 0 });
+    const key = 'exchange, fsym, tsym, interval';
+    const source = await tableChecksum(env.pool, FROM, TO, 'minapi_ohlcv', key);
+    expect(source.startsWith('60:')).toBe(true);
+    expect(await tableChecksum(target.pool, FROM, TO, 'minapi_ohlcv', key)).toBe(source);
+    // Its watermark is the series' own: the import named the series as the API path does.
+    const w = await target.pool.query<{ market: string; instrument: string }>(
+      `SELECT market, instrument FROM series_watermarks WHERE source = 'min-api'`,
+    );
+    expect(w.rows).toEqual([{ market: 'CCCAGG', instrument: 'BTC-USD' }]);
+    rmSync(dest, { recursive: true, force: true });
   });
 });

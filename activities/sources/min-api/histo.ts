@@ -173,6 +173,12 @@ export const histoOhlcv: DatasetSpec<MinApiConfig> = {
     const { fsym, tsym } = parseInstrument(s.instrument);
     return [s.market, fsym, tsym, s.interval];
   },
+  seriesKeyOf(v) {
+    const { exchange, fsym, tsym } = v;
+    return typeof exchange === 'string' && typeof fsym === 'string' && typeof tsym === 'string' && fsym && tsym
+      ? { market: exchange, instrument: `${fsym}-${tsym}` }
+      : undefined;
+  },
   columns: HISTO_COLUMNS,
   intervals: ['1m', '1h', '1d'] satisfies Interval[],
   maxPeriodsPerRequest: () => HISTO_MAX_LIMIT + 1,

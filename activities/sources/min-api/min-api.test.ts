@@ -216,6 +216,15 @@ describe('min-api histo parser', () => {
     expect(histoEnvelopeSchema.safeParse({ ...ok, Type: 99 }).success).toBe(false);
   });
 
+  it('series key of a row (imports): the inverse of the series values', () => {
+    const key = { ...series, market: 'Coinbase', instrument: 'ETH-USDT', interval: '1h' as const };
+    const values = histoOhlcv.seriesValues(key);
+    const byName = Object.fromEntries(histoOhlcv.seriesColumns.map((c, i) => [c.name, values[i]]));
+    expect(histoOhlcv.seriesKeyOf!(byName)).toEqual({ market: 'Coinbase', instrument: 'ETH-USDT' });
+    expect(histoOhlcv.seriesKeyOf!({ exchange: 'Coinbase', fsym: 'ETH' })).toBeUndefined();
+    expect(histoOhlcv.seriesKeyOf!({ exchange: 'Coinbase', fsym: '', tsym: 'USD' })).toBeUndefined();
+  });
+
   it('series values: market → exchange, FSYM-TSYM → fsym, tsym; anything else is a SourceRequestError', () => {
     expect(histoOhlcv.seriesValues({ ...series, market: 'Coinbase', instrument: 'ETH-USDT', interval: '1h' })).toEqual([
       'Coinbase',
