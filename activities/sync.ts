@@ -4,17 +4,22 @@
  * source pauses, where to resume.
  */
 import { activityInfo, heartbeat } from '@temporalio/activity';
-import { seriesPath } from '../workflows/contracts/ids';
-import { alignDown, INTERVAL_SECONDS, type Interval, type SeriesFailure } from '../workflows/contracts/series';
+import { canonicalTime, seriesPath } from '../workflows/contracts/ids';
+import {
+  alignDown,
+  INTERVAL_SECONDS,
+  parseDurationMs,
+  type Interval,
+  type SeriesFailure,
+} from '../workflows/contracts/series';
 import {
   DEFAULT_LOOKBACK,
+  DEFAULT_MAX_PAGES_PER_SERIES,
   emptySyncCounts,
   type SyncBatchInput,
   type SyncBatchResult,
   type SyncPlan,
 } from '../workflows/contracts/sync';
-import { canonicalTime } from '../workflows/contracts/ids';
-import { parseDurationMs } from '../workflows/contracts/series';
 import { cursorOf, type SyncTick, type TrackedSeries } from './db/universe-store';
 import { syncCallsPerSeries } from './universe-plan';
 import { IngestError } from './errors';
@@ -61,7 +66,7 @@ export function createSyncActivities(deps: ActivityDeps) {
         stepSeconds: INTERVAL_SECONDS[input.interval],
         lookbackPeriods: input.lookbackPeriods ?? DEFAULT_LOOKBACK[input.interval],
         cap: dataset.maxPeriodsPerRequest(input.interval),
-        maxPagesPerSeries: input.maxPagesPerSeries ?? 3,
+        maxPagesPerSeries: input.maxPagesPerSeries ?? DEFAULT_MAX_PAGES_PER_SERIES,
       });
       const plannedCalls = series * perSeries;
       await deps.syncDemand.record({

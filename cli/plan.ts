@@ -27,14 +27,11 @@ import { desiredSchedules } from '../client/schedule-plan';
 import { withoutEmpty } from '../workers/config';
 import { seriesPath } from '../workflows/contracts/ids';
 import { INTERVAL_SECONDS, type Interval, type SeriesKey } from '../workflows/contracts/series';
-import { DEFAULT_LOOKBACK } from '../workflows/contracts/sync';
+import { DEFAULT_LOOKBACK, DEFAULT_MAX_PAGES_PER_SERIES } from '../workflows/contracts/sync';
 import type { UniverseConfig } from '../workflows/contracts/universe';
 import type { Env } from './connect';
 import { Problems } from './errors';
 import { formatCount, formatDuration, formatInstant, table } from './output';
-
-/** Pages a sync tick asks per series at most (`syncDataset`'s default, not configurable there). */
-const SYNC_MAX_PAGES_PER_SERIES = 3;
 
 export interface SourcePlan {
   readonly source: string;
@@ -116,7 +113,7 @@ export async function buildPlan(config: UniverseConfig, inputs: PlanInputs): Pro
         stepSeconds: INTERVAL_SECONDS[input.interval],
         lookbackPeriods: input.lookbackPeriods ?? DEFAULT_LOOKBACK[input.interval],
         cap: datasetOf(source, input.dataset).maxPeriodsPerRequest(input.interval),
-        maxPagesPerSeries: SYNC_MAX_PAGES_PER_SERIES,
+        maxPagesPerSeries: DEFAULT_MAX_PAGES_PER_SERIES,
       });
       steady.push({
         what: `sync ${input.dataset} ${input.interval}: ${n} series × ${perSeries} call${perSeries === 1 ? '' : 's'} every ${formatDuration(s.everyMs)}`,

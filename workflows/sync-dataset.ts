@@ -13,6 +13,7 @@
 import { setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
   DEFAULT_LOOKBACK,
+  DEFAULT_MAX_PAGES_PER_SERIES,
   emptySyncCounts,
   syncProgressQuery,
   type SyncBatchResult,
@@ -134,7 +135,7 @@ export async function syncDataset(input: SyncDatasetInput): Promise<SyncDatasetP
         ...(end !== undefined ? { end } : {}),
         limit,
         lookbackPeriods: input.lookbackPeriods ?? DEFAULT_LOOKBACK[input.interval],
-        maxPagesPerSeries: input.maxPagesPerSeries ?? 3,
+        maxPagesPerSeries: input.maxPagesPerSeries ?? DEFAULT_MAX_PAGES_PER_SERIES,
       });
       add(r);
       if (!r.paused) break;

@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import { classifyDatabaseError, InvalidInputError } from '../errors';
+import { q } from './sql';
 import type { ExportPart } from '../../workflows/contracts/export';
 import type { Interval } from '../../workflows/contracts/series';
 
@@ -38,18 +39,18 @@ const KINDS: Record<string, ExportKind> = {
 
 /** The select expression of a column: what `pg` returns as exactly what Arrow takes. */
 function selectOf(c: ExportColumn): string {
-  const q = `"${c.name.replace(/"/g, '""')}"`;
+  const col = q(c.name);
   switch (c.kind) {
     case 'timestamp':
-      return `(extract(epoch FROM ${q}) * 1000000)::int8 AS ${q}`; // microseconds, exact
+      return `(extract(epoch FROM ${col}) * 1000000)::int8 AS ${col}`; // microseconds, exact
     case 'date':
-      return `(${q} - DATE '1970-01-01') AS ${q}`; // days
+      return `(${col} - DATE '1970-01-01') AS ${col}`; // days
     case 'float64':
-      return `${q}::float8 AS ${q}`;
+      return `${col}::float8 AS ${col}`;
     case 'utf8':
-      return `${q}::text AS ${q}`;
+      return `${col}::text AS ${col}`;
     default:
-      return q;
+      return col;
   }
 }
 
@@ -120,9 +121,9 @@ export class PgExportStore {
     from: string,
     to: string,
   ): Promise<Array<Record<string, unknown>>> {
-    const conds = where.map(([c], i) => `"${c.replace(/"/g, '""')}" = $${i + 3}`);
+    const conds = where.map(([c], i) => `${q(c)} = $${i + 3}`);
     const res = await this.#query<Record<string, unknown>>(
-      `SELECT ${columns.map(selectOf).join(', ')} FROM "${table.replace(/"/g, '""')}"
+      `SELECT ${columns.map(selectOf).join(', ')} FROM ${q(table)}
        WHERE ts >= $1::timestamptz AND ts < $2::timestamptz AND ${conds.join(' AND ')}
        ORDER BY ts`,
       [from, to, ...where.map(([, v]) => v)],

@@ -4,6 +4,7 @@
  */
 import type pg from 'pg';
 import { classifyDatabaseError } from '../errors';
+import { q } from './sql';
 import type { SeriesKey } from '../../workflows/contracts/series';
 
 /** How to read one side: its table, series columns and values, and the compared columns. */
@@ -31,8 +32,6 @@ export interface Diff {
   readonly relative: number;
   readonly tolerance: number;
 }
-
-const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 export class PgReconcileStore {
   constructor(private readonly pool: pg.Pool) {}

@@ -119,3 +119,6 @@ export const syncProgressQuery = defineQuery<SyncDatasetProgress>('progress');
 
 /** Default closed periods a sync tick re-reads before the watermark. */
 export const DEFAULT_LOOKBACK: Record<Interval, number> = { '1m': 10, '1h': 3, '1d': 2 };
+
+/** Default pages one series may take in one tick (`SyncDatasetInput.maxPagesPerSeries`). */
+export const DEFAULT_MAX_PAGES_PER_SERIES = 3;
