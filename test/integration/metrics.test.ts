@@ -63,6 +63,8 @@ const empty: SeriesKey = { ...s, instrument: 'ETH-USD', interval: '1d' };
 // and coverage gauges (the shared simulator keeps real time).
 const to = Math.floor(Date.now() / 1000 / H) * H;
 const from = to - 72 * H;
+/** The hours closed after `to` by time `ms`: holes the 1h series has once the clock passes an hour. */
+const hoursClosedAfterTo = (ms: number) => (Math.floor(ms / 1000 / H) * H - to) / H;
 
 async function scrape(): Promise<{ text: string; samples: Sample[] }> {
   const res = await fetch(`http://127.0.0.1:${port}/metrics`);
@@ -103,6 +105,7 @@ afterAll(async () => {
 
 describe('GET /metrics of a worker process', () => {
   it('moves the domain counters and the SDK metrics with a backfill, and serves the database gauges', async () => {
+    const started = Date.now();
     const before = (await scrape()).samples;
     // Every domain metric is declared from the first scrape (dashboards see the names at once).
     for (const name of ['crypto_ingest_worker_process_cpu_seconds_total', 'crypto_ingest_rate_budget_limit'])
@@ -158,7 +161,11 @@ describe('GET /metrics of a worker process', () => {
     expect(lag).toBeLessThan(3 * H); // the last hour before `to` is stored final
     expect(lagIntervals).toBeCloseTo(lag / H, 1);
     expect(has(after, 'crypto_ingest_series_lag_seconds', { instrument: empty.instrument })).toBe(false);
-    expect(sum(after, 'crypto_ingest_coverage_missing_periods', { source: 'data-api', interval: '1h' })).toBe(0);
+    // No hole in the backfilled hours; an hour that closed since the backfill (the clock passed a
+    // full hour during the test) is one, as the gauge should say.
+    const missingHours = sum(after, 'crypto_ingest_coverage_missing_periods', { source: 'data-api', interval: '1h' });
+    expect(missingHours).toBeGreaterThanOrEqual(hoursClosedAfterTo(started - 10_000));
+    expect(missingHours).toBeLessThanOrEqual(hoursClosedAfterTo(Date.now()));
     // The empty daily series: the 7 whole days before today are holes (today is not closed yet).
     expect(sum(after, 'crypto_ingest_coverage_missing_periods', { source: 'data-api', interval: '1d' })).toBe(7);
     expect(sum(after, 'crypto_ingest_quarantine_rows', { source: 'data-api', dataset: 'spot-ohlcv' })).toBe(0);
@@ -227,13 +234,19 @@ describe('GET /metrics of a worker process', () => {
         `SELECT sum(missing)::float8 AS missing FROM coverage_report_at(now()) WHERE instrument = $1 AND interval = '1d'`,
         [empty.instrument],
       );
+      const clock = await client.query<{ now_ms: number }>(
+        `SELECT (extract(epoch FROM now()) * 1000)::float8 AS now_ms`,
+      );
       await client.query('COMMIT');
+      const nowMs = clock.rows[0]!.now_ms;
       expect(ours.rows).toEqual(report.rows);
+      // The 1h series was backfilled up to `to`; the hours the clock has closed since are holes.
       expect(ours.rows.map((r) => [r.interval, r.missing])).toEqual([
         ['1d', 7],
-        ['1h', 0],
+        ['1h', hoursClosedAfterTo(nowMs)],
       ]);
-      expect(whole.rows[0]!.missing).toBe(30);
+      // 30 days, and one more for each midnight the clock passed since `to`.
+      expect(whole.rows[0]!.missing).toBe(30 + Math.floor(nowMs / 1000 / 86_400) - Math.floor(to / 86_400));
     } finally {
       client.release();
     }
