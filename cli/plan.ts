@@ -24,7 +24,7 @@ import {
   type WindowNeed,
 } from '../activities/universe-plan';
 import { desiredSchedules } from '../client/schedule-plan';
-import { withoutEmpty } from '../workers/config';
+import { workerRateLimits } from '../workers/config';
 import { seriesPath } from '../workflows/contracts/ids';
 import { INTERVAL_SECONDS, type Interval, type SeriesKey } from '../workflows/contracts/series';
 import { DEFAULT_LOOKBACK, DEFAULT_MAX_PAGES_PER_SERIES } from '../workflows/contracts/sync';
@@ -200,20 +200,12 @@ export function planLimits(
   p: Problems,
 ): Map<string, { limits: RateLimits | 'off'; from: string }> {
   const out = new Map<string, { limits: RateLimits | 'off'; from: string }>();
+  const fromEnv = workerRateLimits(env);
   for (const id of sources) {
-    const def = findSource(id);
-    if (!def) continue;
-    const parsed = def.configSchema.safeParse(withoutEmpty(env));
-    if (!parsed.success) {
-      p.add(
-        `${id}: this environment's ${def.envPrefix}_* settings do not parse: ${parsed.error.issues[0]?.message ?? ''}`,
-      );
-      continue;
-    }
-    const fromEnv = env[`${def.envPrefix}_RATE_LIMITS`]
-      ? `${def.envPrefix}_RATE_LIMITS`
-      : `${def.envPrefix}_RATE_LIMITS unset: the default`;
-    out.set(id, { limits: def.budget(parsed.data).limits, from: fromEnv });
+    const l = fromEnv.get(id);
+    if (!l) continue;
+    if ('problem' in l) p.add(l.problem);
+    else out.set(id, l);
   }
   for (const o of options) {
     const eq = o.indexOf('=');

@@ -9,6 +9,7 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
 import { ConfigError } from '../activities/errors';
+import type { RateLimits } from '../activities/rate-limits';
 import { SOURCES } from '../activities/sources/index';
 import type { SourceDefinition } from '../activities/sources/types';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contracts/task-queues';
@@ -108,6 +109,31 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function withoutEmpty(env: Env): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== '') out[k] = v;
+  return out;
+}
+
+/**
+ * Per source, the limits a worker given this environment keeps to (`<PREFIX>_RATE_LIMITS`, the
+ * default when unset) and where they came from; or why its settings do not parse. For readers of
+ * the budget (the plan, the dashboard) that run apart from the workers.
+ */
+export function workerRateLimits(
+  env: Env,
+): Map<string, { limits: RateLimits | 'off'; from: string } | { problem: string }> {
+  const out = new Map<string, { limits: RateLimits | 'off'; from: string } | { problem: string }>();
+  for (const def of SOURCES) {
+    const parsed = def.configSchema.safeParse(withoutEmpty(env));
+    if (!parsed.success) {
+      out.set(def.id, {
+        problem: `${def.id}: this environment's ${def.envPrefix}_* settings do not parse: ${parsed.error.issues[0]?.message ?? ''}`,
+      });
+      continue;
+    }
+    const from = env[`${def.envPrefix}_RATE_LIMITS`]?.trim()
+      ? `${def.envPrefix}_RATE_LIMITS`
+      : `${def.envPrefix}_RATE_LIMITS unset: the default`;
+    out.set(def.id, { limits: def.budget(parsed.data).limits, from });
+  }
   return out;
 }
 
