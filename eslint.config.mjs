@@ -24,6 +24,11 @@ const BANS = {
     regex: '(^|/)client/',
     message: 'client/ talks to Temporal as a client, for cli/ and stack/: the service itself does not import it.',
   },
+  dashboard: {
+    regex: '(^|/)dashboard/',
+    message:
+      'dashboard/ is a reader served by the CLI (and the local stack): the service and the client do not import it.',
+  },
   sourceFolder: {
     regex: '(^|/)sources/[a-z0-9-]+/',
     message:
@@ -80,12 +85,17 @@ export default tseslint.config(
       ],
     },
   },
-  room(['activities/**/*.ts'], ['simulator', 'stack', 'cli', 'client', 'sourceFolder'], ['activities/sources/*/**']),
-  room(['activities/sources/*/**/*.ts'], ['simulator', 'stack', 'cli', 'client', 'siblingSource']),
-  room(['workers/**/*.ts'], ['simulator', 'stack', 'cli', 'client', 'sourceFolder']),
-  room(['client/**/*.ts'], ['simulator', 'stack', 'cli', 'sourceFolder']),
+  room(
+    ['activities/**/*.ts'],
+    ['simulator', 'stack', 'cli', 'client', 'dashboard', 'sourceFolder'],
+    ['activities/sources/*/**'],
+  ),
+  room(['activities/sources/*/**/*.ts'], ['simulator', 'stack', 'cli', 'client', 'dashboard', 'siblingSource']),
+  room(['workers/**/*.ts'], ['simulator', 'stack', 'cli', 'client', 'dashboard', 'sourceFolder']),
+  room(['client/**/*.ts'], ['simulator', 'stack', 'cli', 'dashboard', 'sourceFolder']),
+  room(['dashboard/**/*.ts'], ['simulator', 'stack', 'cli', 'client', 'sourceFolder']),
   room(['cli/**/*.ts'], ['simulator', 'stack', 'sourceFolder']),
   room(['stack/**/*.ts'], ['cli', 'sourceFolder']),
-  room(['simulator/**/*.ts'], ['stack', 'cli', 'client', 'sourceFolder'], ['simulator/sources/*/**']),
-  room(['simulator/sources/*/**/*.ts'], ['stack', 'cli', 'client', 'siblingSource', 'productionSource']),
+  room(['simulator/**/*.ts'], ['stack', 'cli', 'client', 'dashboard', 'sourceFolder'], ['simulator/sources/*/**']),
+  room(['simulator/sources/*/**/*.ts'], ['stack', 'cli', 'client', 'dashboard', 'siblingSource', 'productionSource']),
 );

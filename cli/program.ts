@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { registerBackfill } from './backfill';
+import { registerDashboard } from './dashboard';
 import { registerExport } from './export';
 import { registerImport } from './import';
 import { registerReconcile } from './reconcile';
@@ -18,7 +19,7 @@ import { registerUniverse } from './universe';
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('crypto-ingest')
     .description(
-      'Operate crypto-ingest: backfills, status, coverage gaps, schedules, source pauses, universe and repair.\n' +
+      'Operate crypto-ingest: backfills, status, coverage gaps, schedules, source pauses, universe, repair, export/import, reconciliation and the dashboard.\n' +
         'Temporal: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE (default), TEMPORAL_API_KEY, TEMPORAL_TLS_*.\n' +
         'PostgreSQL: DATABASE_URL (default postgres://crypto_ingest@127.0.0.1:54329/crypto_ingest, its password from .data/pg/crypto-ingest-credentials.json). Both default to `npm start`.',
     )
@@ -47,5 +48,6 @@ export function buildProgram(ctx: CliContext): Command {
   registerExport(program, ctx);
   registerImport(program, ctx);
   registerReconcile(program, ctx);
+  registerDashboard(program, ctx);
   return program;
 }

@@ -3,7 +3,7 @@
 # then unit tests, then the integration suite (which builds the Temporal CLI on first use and
 # starts a private PostgreSQL, the Temporal dev server and the API simulator by itself), a short
 # chaos run, and the native cluster profile (a Temporal server built from its Go module, cached in
-# .tools/bin, on PostgreSQL).
+# .tools/bin, on PostgreSQL). Debian's chromium is installed when absent (the dashboard's browser test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n== %s\n' "$1"; }
@@ -13,6 +13,7 @@ step "workflow bundle";  node --import tsx workers/build-workflow-bundle.ts --ch
 step "temporal cli";     bash scripts/install-temporal-cli.sh >/dev/null
 step "compose";          bash scripts/install-compose.sh >/dev/null
 step "temporal server";  bash scripts/install-temporal-server.sh >/dev/null
+step "chromium";         bash scripts/install-chromium.sh >/dev/null
 step "unit tests";       npx vitest run --project unit
 step "integration tests"; npx vitest run --project integration
 step "chaos (seed 3, 1 min)"; node --import tsx test/chaos/chaos.ts --seed 3 --minutes 1

@@ -5,13 +5,14 @@
  * progress, and runs the service by itself: the schedules of `config/universe.json` (universe,
  * one sync per dataset × interval, repair; `UNIVERSE_CONFIG` picks another file) are applied and
  * the universe is refreshed at once, so its series are tracked, backfilled and kept current.
- * Keeps serving until Ctrl-C (or SIGTERM, SIGHUP): then it closes its own pg pool and Temporal
+ * Serves the data-quality dashboard on :8090 (`DASHBOARD_PORT`; docs/dashboard.md). Keeps serving until Ctrl-C (or SIGTERM, SIGHUP): then it closes its own pg pool and Temporal
  * connection, stops the stack (the worker first, then Temporal, PostgreSQL and the simulator in
  * reverse start order) and exits with 130 (143, 129); see `serveStack` in `./cli-support`. Data
  * dir and ports: `stackSettings`.
  */
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
+import type { RateLimits } from '../activities/rate-limits';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { SyncDatasetProgress } from '../workflows/contracts/sync';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contracts/task-queues';
@@ -35,6 +36,11 @@ import { desiredSchedules } from '../client/schedule-plan';
 import { applySchedules, applySummary } from '../client/schedules';
 import { readProgress, startBackfill, type StartedBackfill } from '../client/backfill';
 import { refreshReferences } from '../client/reference';
+import { createPool } from '../activities/db/pool';
+import { DEFAULT_SLO } from '../dashboard/queries';
+import { startDashboard, type Dashboard } from '../dashboard/server';
+import { workerRateLimits } from '../workers/config';
+import { simulatorWorkerEnv } from './simulator-env';
 import {
   demoBackfills,
   demoReferences,
@@ -70,7 +76,7 @@ async function main(): Promise<number> {
   });
   const clients = openClients(stack);
   const outcome = await serveStack(stack, clients, {
-    work: (abort) => serve(stack, clients, abort),
+    work: (abort) => serve(stack, clients, abort, settings.dashboardPort),
     shuttingDown,
   });
   return 'signal' in outcome ? signalExitCode(outcome.signal) : 0;
@@ -78,7 +84,8 @@ async function main(): Promise<number> {
 
 /**
  * Where `npm start` runs: `STACK_DATA_DIR` (default `.data`), `TEMPORAL_PORT` (7233),
- * `TEMPORAL_UI_PORT` (8233), `PG_PORT` (54329), `SIM_PORT` (8299); a port of 0 is any free port.
+ * `TEMPORAL_UI_PORT` (8233), `PG_PORT` (54329), `SIM_PORT` (8299), `DASHBOARD_PORT` (8090); a port of
+ * 0 is any free port.
  * Unset or empty: the default. `--cluster` (`npm start -- --cluster`): the native cluster profile.
  * Every problem at once as a ConfigError.
  */
@@ -92,6 +99,7 @@ function stackSettings(
   uiPort: number;
   pgPort: number;
   simPort: number;
+  dashboardPort: number;
 } {
   const problems: string[] = [];
   const port = (name: string, fallback: number): number => {
@@ -111,6 +119,7 @@ function stackSettings(
     uiPort: port('TEMPORAL_UI_PORT', 8233),
     pgPort: port('PG_PORT', 54329),
     simPort: port('SIM_PORT', 8299),
+    dashboardPort: port('DASHBOARD_PORT', 8090),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return settings;
@@ -120,10 +129,70 @@ function stackSettings(
  * The job itself: reference data, the demo backfills, the universe's schedules, then progress and
  * status lines until `abort` (a stop signal). Prints nothing once aborted.
  */
-async function serve(stack: Stack, { client, pool }: StackClients, abort: AbortSignal): Promise<void> {
+async function serve(stack: Stack, clients: StackClients, abort: AbortSignal, dashboardPort: number): Promise<void> {
   const out = (line: string): void => {
     if (!abort.aborted) console.log(line);
   };
+  const dashboard = await serveDashboard(stack, clients.client, dashboardPort, out);
+  try {
+    await serveJobs(stack, clients, abort, out, dashboard?.url);
+  } finally {
+    await dashboard?.close();
+  }
+}
+
+/**
+ * The data-quality dashboard on the stack's own data, read-only; its workflow links go to the
+ * stack's Temporal UI. A dashboard that cannot start (its port taken) is a line, not a stop.
+ */
+async function serveDashboard(
+  stack: Stack,
+  client: Client,
+  port: number,
+  out: (line: string) => void,
+): Promise<{ url: string; close: () => Promise<void> } | undefined> {
+  const db = createPool(stack.databaseUrl, { max: 3, readOnly: true, applicationName: 'crypto-ingest-dashboard' });
+  const env = { ...process.env, ...(stack.simulatorUrl ? simulatorWorkerEnv(stack.simulatorUrl) : {}) };
+  const limits = new Map<string, { limits: RateLimits | 'off'; from: string }>();
+  for (const [id, l] of workerRateLimits(env)) if (!('problem' in l)) limits.set(id, l);
+  let dashboard: Dashboard;
+  try {
+    dashboard = await startDashboard({
+      db,
+      host: '127.0.0.1',
+      port,
+      slo: DEFAULT_SLO,
+      limits,
+      temporal: () => Promise.resolve({ client, namespace: stack.namespace }),
+      temporalUiUrl: stack.uiUrl ?? null,
+      log: (line) => out(line),
+    });
+  } catch (err) {
+    await db.end().catch(() => undefined);
+    const e = err as NodeJS.ErrnoException;
+    out(
+      e.code === 'EADDRINUSE'
+        ? `dashboard not started: port ${port} is in use (set DASHBOARD_PORT)`
+        : `dashboard not started: ${e.message}`,
+    );
+    return undefined;
+  }
+  return {
+    url: dashboard.url,
+    close: async () => {
+      await dashboard.close();
+      await db.end().catch(() => undefined);
+    },
+  };
+}
+
+async function serveJobs(
+  stack: Stack,
+  { client, pool }: StackClients,
+  abort: AbortSignal,
+  out: (line: string) => void,
+  dashboardUrl: string | undefined,
+): Promise<void> {
   out('\nReference data first (instruments give backfills their listing dates):');
   for (const r of await refreshReferences(client, DEFAULT_TASK_QUEUE, demoReferences())) {
     out(`  ${r.workflowId}: ${describeReference(r.result)}`);
@@ -132,6 +201,7 @@ async function serve(stack: Stack, { client, pool }: StackClients, abort: AbortS
   for (const r of demoBackfills()) jobs.push(await startBackfill(client, DEFAULT_TASK_QUEUE, r));
   await runUniverse(client, out);
   out(`\ncrypto-ingest is running. Temporal UI: ${stack.uiUrl ?? '(headless)'}  PostgreSQL: ${stack.databaseUrl}`);
+  if (dashboardUrl) out(`Data-quality dashboard: ${dashboardUrl}`);
   for (const j of jobs) out(`  ${j.started ? 'started ' : 'attached'} ${j.workflowId}`);
   out('Progress below; Ctrl-C stops everything.\n');
 

@@ -509,6 +509,7 @@ function startMain(dataDir: string, temporalPort: number, extraEnv: Record<strin
     TEMPORAL_UI_PORT: '0',
     PG_PORT: '0',
     SIM_PORT: '0',
+    DASHBOARD_PORT: '0',
     ...extraEnv,
   };
   delete env.DATABASE_URL;
@@ -674,7 +675,7 @@ describe('npm start on a signal', () => {
   );
 
   it.skipIf(SKIP_TEMPORAL)(
-    'SIGTERM: exit 143, nothing left',
+    'SIGTERM: exit 143, nothing left; the dashboard it served answered from the stack’s data',
     async () => {
       await temporalCliOrFail();
       const dataDir = tempDir('main-term');
@@ -682,6 +683,12 @@ describe('npm start on a signal', () => {
       try {
         run = startMain(dataDir, await freePort());
         await waitUntilRunning(run, 150_000);
+        const url = /Data-quality dashboard: (http:\S+)/.exec(run.stdout())?.[1];
+        expect(url, run.stdout()).toBeDefined();
+        for (const p of ['/api/freshness', '/api/workflows', '/api/budget']) {
+          const res = await fetch(new URL(p, url));
+          expect(res.status, `${p}: ${await res.clone().text()}`).toBe(200);
+        }
         await stopWith(run, dataDir, 'SIGTERM', 143);
       } finally {
         await killIfRunning(run);

@@ -14,6 +14,8 @@ export interface PoolOptions {
   readonly lockTimeoutMs?: number;
   /** A session idle inside a transaction this long is ended by the server. @default 300 s */
   readonly idleInTransactionTimeoutMs?: number;
+  /** Every transaction read-only (`default_transaction_read_only`): for readers such as the dashboard. */
+  readonly readOnly?: boolean;
 }
 
 export const DB_TIMEOUT_DEFAULTS = {
@@ -34,6 +36,7 @@ export function createPool(databaseUrl: string, options: PoolOptions = {}): pg.P
     lock_timeout: options.lockTimeoutMs ?? DB_TIMEOUT_DEFAULTS.lockTimeoutMs,
     idle_in_transaction_session_timeout:
       options.idleInTransactionTimeoutMs ?? DB_TIMEOUT_DEFAULTS.idleInTransactionTimeoutMs,
+    ...(options.readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
   });
   // An idle client losing its connection must not crash the worker; the next query reconnects.
   pool.on('error', () => undefined);

@@ -173,6 +173,25 @@ describe('docker-compose.yml', () => {
     expect(dbInit).toContain('GRANT crypto_ingest_writer TO crypto_ingest_worker');
   });
 
+  it('serves the dashboard read-only: its own login in the reader role, on the host’s loopback only', () => {
+    const d = resolved.services.dashboard!;
+    const e = envOf(d);
+    expect(text(d.command)).toBe('node --import tsx cli/main.ts dashboard');
+    expect(decodeURIComponent(new URL(e.DATABASE_URL!).username)).toBe('crypto_ingest_dashboard');
+    expect(new URL(e.DATABASE_URL!).password).toBe('');
+    expect(e.PGPASSWORD_FILE).toBe('/run/secrets/ingest_dashboard_db_password');
+    const dbInit = text(resolved.services['db-init']!.command);
+    expect(dbInit).toContain('GRANT crypto_ingest_reader TO crypto_ingest_dashboard');
+    expect(dbInit).not.toMatch(/GRANT crypto_ingest_writer TO crypto_ingest_dashboard/);
+    // Published on loopback, on the port it listens on; its workflow links go to the published UI.
+    const published = JSON.stringify(d.ports);
+    expect(published).toContain('127.0.0.1');
+    expect(published).toContain(e.INGEST_DASHBOARD_PORT!);
+    const ui = JSON.stringify(resolved.services['temporal-ui']!.ports);
+    expect(ui).toContain(`127.0.0.1:${new URL(e.TEMPORAL_UI_URL!).port}:`);
+    expect(d.depends_on).toMatchObject({ migrate: { condition: 'service_completed_successfully' } });
+  });
+
   it('takes secrets from files only', () => {
     const secrets = resolved.secrets ?? {};
     expect(Object.keys(secrets).length).toBeGreaterThan(0);
