@@ -3,7 +3,8 @@
  * (tracked_series, series_watermarks, coverage_daily, quarantine, schema_drift, rate_budget_windows,
  * source_pauses, sync_demand, ingestion_runs, reconcile_*), each bounded by an index or by the
  * number of tracked series, never a fact table: a page costs the same on a database with billions
- * of rows. test/integration/dashboard.test.ts checks the plans.
+ * of rows. test/integration/dashboard.test.ts runs the dashboard as a role that may read only these
+ * tables (sql/0016).
  */
 import type pg from 'pg';
 import { sourceOfBudgetKey } from '../activities/metrics';
@@ -306,7 +307,7 @@ const REASON_KIND = `left(regexp_replace(split_part(reason, ': ', 1), '-?[0-9][0
 export async function quarantine(db: Queryable, hours: number, samples = 20): Promise<QuarantinePanel> {
   const [buckets, recent, total] = await Promise.all([
     db.query<{ hour: Date; source: string; dataset: string; reason: string; rows: number }>(
-      `SELECT date_trunc('hour', first_seen_at) AS hour, source, dataset, ${REASON_KIND} AS reason, count(*)::int AS rows
+      `SELECT date_trunc('hour', first_seen_at, 'UTC') AS hour, source, dataset, ${REASON_KIND} AS reason, count(*)::int AS rows
        FROM quarantine WHERE first_seen_at > now() - make_interval(hours => $1)
        GROUP BY 1, 2, 3, 4 ORDER BY 1`,
       [hours],
@@ -425,10 +426,12 @@ export async function budget(
   limits: ReadonlyMap<string, { limits: RateLimits | 'off'; from: string }>,
 ): Promise<BudgetPanel> {
   const [windows, pauses, demand] = await Promise.all([
-    db.query<{ source: string; window_seconds: number; used: number; ends: number }>(
+    db.query<{ source: string; window_seconds: number; used: number; ends: number | null }>(
       `SELECT source, window_seconds,
               CASE WHEN window_start + window_seconds > extract(epoch FROM clock_timestamp()) THEN used ELSE 0 END AS used,
-              (window_start + window_seconds)::float8 AS ends
+              -- The current window's end (a window nobody called in since it ended: none yet).
+              CASE WHEN window_start + window_seconds > extract(epoch FROM clock_timestamp())
+                   THEN (window_start + window_seconds)::float8 END AS ends
        FROM rate_budget_windows`,
     ),
     db.query<{ source: string; paused_until: Date; active: boolean; reason: string; set_by: string; set_at: Date }>(
@@ -452,7 +455,7 @@ export async function budget(
   ]);
   const secondsOf = new Map(RATE_WINDOWS.map((w) => [RATE_WINDOW_SECONDS[w], w] as const));
   const sources = new Set<string>([...limits.keys()]);
-  const used = new Map<string, { used: number; ends: number }>();
+  const used = new Map<string, { used: number; ends: number | null }>();
   for (const r of windows.rows) {
     const w = secondsOf.get(Number(r.window_seconds));
     if (!w) continue;
@@ -460,7 +463,8 @@ export async function budget(
     sources.add(source);
     const k = `${source}\u0000${w}`;
     const seen = used.get(k);
-    if (!seen || Number(r.used) > seen.used) used.set(k, { used: Number(r.used), ends: Number(r.ends) });
+    if (!seen || Number(r.used) > seen.used)
+      used.set(k, { used: Number(r.used), ends: r.ends === null ? null : Number(r.ends) });
   }
   const need = new Map<string, number>();
   for (const d of demand.rows)
@@ -478,7 +482,7 @@ export async function budget(
         used: u?.used ?? 0,
         limit,
         syncNeed: Math.ceil((need.get(source) ?? 0) * RATE_WINDOW_SECONDS[w]),
-        resetsAt: u ? new Date(u.ends * 1000).toISOString() : null,
+        resetsAt: u?.ends ? new Date(u.ends * 1000).toISOString() : null,
       });
     }
   }
@@ -509,21 +513,27 @@ export async function budget(
 
 export interface ThroughputPanel {
   readonly minutes: number;
+  /** The database's clock (the page's minute axis ends here, whatever the browser's clock says). */
+  readonly asOf: string;
   /** Rows written (inserted + updated) per minute, per source/dataset; minutes without a commit are absent. */
   readonly points: Array<{ minute: string; source: string; dataset: string; rows: number; received: number }>;
 }
 
 /** Rows per minute from the run ledger (ingestion_runs, by its commit-time index). */
 export async function throughput(db: Queryable, minutes: number): Promise<ThroughputPanel> {
-  const { rows } = await db.query<{ minute: Date; source: string; dataset: string; rows: number; received: number }>(
-    `SELECT date_trunc('minute', committed_at) AS minute, source, dataset,
+  const [{ rows }, clock] = await Promise.all([
+    db.query<{ minute: Date; source: string; dataset: string; rows: number; received: number }>(
+      `SELECT date_trunc('minute', committed_at, 'UTC') AS minute, source, dataset,
             sum(rows_inserted + rows_updated)::float8 AS rows, sum(rows_received)::float8 AS received
      FROM ingestion_runs WHERE committed_at > now() - make_interval(mins => $1)
      GROUP BY 1, 2, 3 ORDER BY 1`,
-    [minutes],
-  );
+      [minutes],
+    ),
+    db.query<{ now: Date }>(`SELECT now()`),
+  ]);
   return {
     minutes,
+    asOf: clock.rows[0]!.now.toISOString(),
     points: rows.map((r) => ({
       minute: r.minute.toISOString(),
       source: r.source,

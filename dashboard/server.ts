@@ -65,6 +65,9 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
+/** Distinct URLs whose answers are kept at once. */
+const MAX_CACHED = 100;
+
 /** A query parameter that is not what the endpoint accepts: 400 with this message. */
 class BadRequest extends Error {}
 
@@ -88,15 +91,16 @@ export function handlers(o: DashboardOptions): Record<string, Handler> {
         temporalUiUrl: o.temporalUiUrl,
         limitsFrom: Object.fromEntries([...o.limits].map(([s, l]) => [s, l.from])),
       }),
-    '/api/freshness': (q) => freshness(o.db, o.slo, intParam(q, 'limit', 500, 1, 10_000)),
+    // async: a bad parameter (thrown by intParam) becomes a rejected promise, answered 400.
+    '/api/freshness': async (q) => freshness(o.db, o.slo, intParam(q, 'limit', 500, 1, 10_000)),
     '/api/coverage': async (q) => {
       const scope = q.get('scope') ?? '';
       const [source, dataset, interval] = scope ? scope.split('/') : [];
       if (scope && (!source || !dataset || !interval || !isInterval(interval)))
         throw new BadRequest(`scope=${scope}: expected <source>/<dataset>/<interval>, e.g. data-api/spot-ohlcv/1h`);
       const panel = await coverage(o.db, {
-        days: intParam(q, 'days', 30, 1, 366),
-        limit: intParam(q, 'limit', 200, 1, 2_000),
+        days: intParam(q, 'days', 30, 1, 120),
+        limit: intParam(q, 'limit', 200, 1, 500),
         ...(source ? { source } : {}),
         ...(dataset ? { dataset } : {}),
         ...(interval ? { interval } : {}),
@@ -110,10 +114,10 @@ export function handlers(o: DashboardOptions): Record<string, Handler> {
         }),
       };
     },
-    '/api/quarantine': (q) => quarantine(o.db, intParam(q, 'hours', 168, 1, 24 * 90)),
+    '/api/quarantine': async (q) => quarantine(o.db, intParam(q, 'hours', 168, 1, 24 * 90)),
     '/api/drift': () => drift(o.db),
     '/api/budget': () => budget(o.db, o.limits),
-    '/api/throughput': (q) => throughput(o.db, intParam(q, 'minutes', 360, 5, 24 * 60 * 7)),
+    '/api/throughput': async (q) => throughput(o.db, intParam(q, 'minutes', 360, 5, 24 * 60 * 7)),
     '/api/reconcile': () => reconcile(o.db),
     '/api/workflows': async (q) => {
       const t = await o.temporal();
@@ -159,11 +163,15 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     const now = Date.now();
     let hit = cache.get(key);
     if (!hit || now - hit.at > cacheMs) {
-      hit = { at: now, body: handler(url.searchParams).then((v) => JSON.stringify(v)) };
-      cache.set(key, hit);
-      // A failed answer is not reused.
-      hit.body.catch(() => cache.delete(key));
-      for (const [k, v] of cache) if (now - v.at > cacheMs * 4) cache.delete(k);
+      const fresh = { at: now, body: handler(url.searchParams).then((v) => JSON.stringify(v)) };
+      hit = fresh;
+      // Old answers go; so do the oldest when many distinct URLs were asked for (a bounded cache).
+      for (const [k, v] of cache) if (now - v.at > cacheMs * 4 || cache.size >= MAX_CACHED) cache.delete(k);
+      cache.set(key, fresh);
+      // A failed answer is not reused (unless a newer one took its place meanwhile).
+      fresh.body.catch(() => {
+        if (cache.get(key) === fresh) cache.delete(key);
+      });
     }
     try {
       const body = await hit.body;

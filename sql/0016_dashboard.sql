@@ -2,7 +2,9 @@
 --
 -- 1. It reads ledgers by time: throughput from ingestion_runs by commit time, quarantine per hour by
 --    first sighting. These indexes let a request read only the window it shows instead of the
---    whole ledger.
+--    whole ledger. Built inside the migration's transaction: while they build, writers of these
+--    two tables wait (a chunk's commit waits, up to its lock timeout, then its activity retries);
+--    on a big ingestion_runs, migrate while the workers are stopped (docs/dashboard.md).
 CREATE INDEX ingestion_runs_committed_idx ON ingestion_runs (committed_at);
 CREATE INDEX quarantine_first_seen_idx ON quarantine (first_seen_at);
 
@@ -16,8 +18,12 @@ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'crypto_ingest_reader') THEN
     CREATE ROLE crypto_ingest_reader NOLOGIN;
   END IF;
-EXCEPTION WHEN insufficient_privilege THEN
-  RAISE NOTICE 'no CREATEROLE: create the role crypto_ingest_reader (NOLOGIN) once, grant it SELECT as sql/0016 does, then grant it to the dashboard''s login role';
+EXCEPTION
+  WHEN insufficient_privilege THEN
+    RAISE NOTICE 'no CREATEROLE: create the role crypto_ingest_reader (NOLOGIN) once, grant it SELECT as sql/0016 does, then grant it to the dashboard''s login role';
+  -- Roles are the cluster's: another database of it migrating at the same moment created it first.
+  WHEN duplicate_object OR unique_violation THEN
+    NULL;
 END
 $$;
 

@@ -151,7 +151,12 @@ async function serveDashboard(
   port: number,
   out: (line: string) => void,
 ): Promise<{ url: string; close: () => Promise<void> } | undefined> {
-  const db = createPool(stack.databaseUrl, { max: 3, readOnly: true, applicationName: 'crypto-ingest-dashboard' });
+  const db = createPool(stack.databaseUrl, {
+    max: 3,
+    readOnly: true,
+    statementTimeoutMs: 15_000,
+    applicationName: 'crypto-ingest-dashboard',
+  });
   const env = { ...process.env, ...(stack.simulatorUrl ? simulatorWorkerEnv(stack.simulatorUrl) : {}) };
   const limits = new Map<string, { limits: RateLimits | 'off'; from: string }>();
   for (const [id, l] of workerRateLimits(env)) if (!('problem' in l)) limits.set(id, l);

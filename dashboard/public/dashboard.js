@@ -13,6 +13,8 @@ const STATE_COLORS = {
   pending: '#6e7681',
 };
 const STATES = Object.keys(STATE_COLORS);
+/** Text for an ECharts tooltip formatter (whose string ECharts sets as HTML). */
+const esc = (s) => echarts.format.encodeHTML(String(s));
 const PALETTE = ['#58a6ff', '#3fb950', '#d29922', '#bc8cff', '#f85149', '#39c5cf', '#db61a2', '#8a96a3'];
 
 /** `h('td', {class: 'num'}, 'text', child…)`: an element; strings become text nodes. */
@@ -120,6 +122,9 @@ const copyable = (text, testid) =>
     h('button', { class: 'copy', type: 'button', onclick: (e) => copyText(e.currentTarget, text) }, 'copy'),
   );
 
+/** `1 source`, `2 sources` …: the noun's plural when n ≠ 1. */
+const plural = (n, one, many = `${one}s`) => `${Number(n).toLocaleString('en')} ${n === 1 ? one : many}`;
+
 // Chips: what needs attention, at a glance.
 const attention = {};
 function chip(key, text, cls) {
@@ -215,7 +220,7 @@ async function loadCoverage() {
       tooltip: {
         formatter: (p) => {
           const [x, y, state, missing] = p.data;
-          return `${labels[y]}<br>${d.days[x]}: ${STATES[state]}${missing ? ` (${missing} missing)` : ''}`;
+          return `${esc(labels[y])}<br>${d.days[x]}: ${STATES[state]}${missing ? ` (${missing} missing)` : ''}`;
         },
       },
       xAxis: { type: 'category', data: d.days, axisLabel: { rotate: 45 } },
@@ -248,7 +253,7 @@ async function loadCoverage() {
   });
   const holed = d.series.filter((s) => s.repair);
   const holes = holed.reduce((n, s) => n + s.missing.reduce((a, b) => a + b, 0), 0);
-  chip('holes', holes ? `${holes} missing periods` : 'no holes', holes ? 'holes' : 'fresh');
+  chip('holes', holes ? plural(holes, 'missing period') : 'no holes', holes ? 'holes' : 'fresh');
   body('coverage').replaceChildren(
     h('div', { id: 'coverage-picked' }, h('span', { class: 'dim' }, 'click a red day for its repair command')),
     d.truncated ? h('p', { class: 'dim' }, `${d.truncated} more series: pick a dataset`) : null,
@@ -271,8 +276,9 @@ async function loadCoverage() {
   );
 }
 
-function minuteAxis(minutes) {
-  const end = Math.floor(Date.now() / 60000) * 60000;
+/** The last `minutes` minutes up to `asOf` (the database's clock), as ISO strings. */
+function minuteAxis(minutes, asOf) {
+  const end = Math.floor(Date.parse(asOf) / 60000) * 60000;
   const out = [];
   for (let t = end - (minutes - 1) * 60000; t <= end; t += 60000) out.push(new Date(t).toISOString());
   return out;
@@ -280,7 +286,7 @@ function minuteAxis(minutes) {
 
 async function loadThroughput() {
   const d = await getJson('/api/throughput?minutes=360');
-  const axis = minuteAxis(d.minutes);
+  const axis = minuteAxis(d.minutes, d.asOf);
   const index = new Map(axis.map((t, i) => [t, i]));
   const per = new Map();
   for (const p of d.points) {
@@ -325,7 +331,7 @@ async function loadBudget() {
           ps
             .map((p) => {
               const w = windows[p.dataIndex];
-              return `${w.source} ${w.window}: ${p.seriesName} ${Number(p.data.raw).toLocaleString('en')} of ${w.limit.toLocaleString('en')}`;
+              return `${esc(w.source)} ${w.window}: ${p.seriesName} ${Number(p.data.raw).toLocaleString('en')} of ${w.limit.toLocaleString('en')}`;
             })
             .join('<br>'),
       },
@@ -351,7 +357,7 @@ async function loadBudget() {
     true,
   );
   const active = d.pauses.filter((p) => p.active);
-  chip('paused', active.length ? `${active.length} source paused` : null, 'paused');
+  chip('paused', active.length ? `${plural(active.length, 'source')} paused` : null, 'paused');
   body('budget').replaceChildren(
     table(
       ['source', 'window', 'used', 'limit', 'syncs need', 'resets'],
@@ -437,7 +443,7 @@ function workflowRows(rows) {
 async function loadWorkflows() {
   const d = await getJson('/api/workflows');
   const headers = ['type', 'workflow', 'status', 'done', 'source', 'started', 'closed'];
-  chip('failed', d.failed.length ? `${d.failed.length} failed workflows` : null, 'failed');
+  chip('failed', d.failed.length ? plural(d.failed.length, 'failed workflow') : null, 'failed');
   body('workflows').replaceChildren(
     h('p', { class: 'dim' }, `running: ${d.running.length}${d.uiUrl ? '' : ' (set the Temporal UI URL for links)'}`),
     d.running.length ? table(headers, workflowRows(d.running), { 'data-testid': 'workflows-running' }) : null,
@@ -474,7 +480,12 @@ async function loadQuarantine() {
   );
   chip(
     'quarantine',
-    d.buckets.length ? `${d.buckets.reduce((n, b) => n + b.rows, 0)} rows quarantined (7 d)` : null,
+    d.buckets.length
+      ? `${plural(
+          d.buckets.reduce((n, b) => n + b.rows, 0),
+          'row',
+        )} quarantined (7 d)`
+      : null,
     'never',
   );
   body('quarantine').replaceChildren(
@@ -524,7 +535,11 @@ async function loadDrift() {
 
 async function loadReconcile() {
   const d = await getJson('/api/reconcile');
-  chip('reconcile', d.open ? `${d.open} source disagreements` : null, 'stale');
+  chip(
+    'reconcile',
+    d.open ? plural(d.open, 'disagreement between sources', 'disagreements between sources') : null,
+    'stale',
+  );
   const last = d.runs[0];
   body('reconcile').replaceChildren(
     h(
