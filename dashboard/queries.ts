@@ -7,6 +7,7 @@
  * tables (sql/0016).
  */
 import type pg from 'pg';
+import { COVERAGE_DAY_COUNTS_SQL, COVERAGE_DAY_JOIN_SQL } from '../activities/db/coverage-store';
 import { sourceOfBudgetKey } from '../activities/metrics';
 import { RATE_WINDOWS, RATE_WINDOW_SECONDS, type RateLimits, type RateWindow } from '../activities/rate-limits';
 import { INTERVAL_SECONDS, type Interval } from '../workflows/contracts/series';
@@ -214,19 +215,11 @@ export async function coverage(
             generate_series((floor(extract(epoch FROM now()) / 86400)::bigint - $1::int + 1) * 86400,
                             floor(extract(epoch FROM now()) / 86400)::bigint * 86400, 86400) AS ds
      ), counted AS (
-       SELECT d.*, greatest(0, ceil(d.hi::numeric / d.step) - ceil(d.lo::numeric / d.step))::int AS expected,
-              greatest(0, coalesce(c.present, 0) - CASE
-                WHEN d.hi < d.ds + 86400 AND d.last_s >= d.hi
-                  THEN least((d.last_s - d.hi) / d.step + 1, (d.ds + 86400 - d.hi) / d.step)::int
-                ELSE 0 END) AS present,
-              coalesce(c.certified_empty, 0) AS certified
-       FROM days d
-       LEFT JOIN coverage_daily c
-         ON c.source = d.source AND c.dataset = d.dataset AND c.market = d.market AND c.instrument = d.instrument
-        AND c.interval = d.interval AND c.day = d.day
+       SELECT d.*, ${COVERAGE_DAY_COUNTS_SQL}
+       FROM days d ${COVERAGE_DAY_JOIN_SQL}
      )
      SELECT source, dataset, market, instrument, interval, to_char(day, 'YYYY-MM-DD') AS day, expected,
-            greatest(0, expected - present - certified)::int AS missing, certified,
+            greatest(0, expected - present - certified_empty)::int AS missing, certified_empty AS certified,
             ds + 86400 > from_s AS listed, n::int AS n
      FROM counted
      ORDER BY source, dataset, interval, market, instrument, day`,

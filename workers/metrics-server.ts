@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createNetServer } from 'node:net';
 import type pg from 'pg';
 import { collectDefaultMetrics, Counter, Gauge } from 'prom-client';
+import { COVERAGE_DAY_COUNTS_SQL, COVERAGE_DAY_JOIN_SQL } from '../activities/db/coverage-store';
 import { createPool } from '../activities/db/pool';
 import { registry, sourceOfBudgetKey } from '../activities/metrics';
 import { RATE_WINDOW_SECONDS, RATE_WINDOWS, type RateLimits } from '../activities/rate-limits';
@@ -112,17 +113,8 @@ WITH scope AS (
   FROM scope s, generate_series((s.start_s / 86400) * 86400, s.end_s - 1, 86400) AS ds
   WHERE s.end_s > s.start_s
 ), counted AS (
-  SELECT d.source, d.dataset, d.interval,
-         greatest(0, ceil(d.hi::numeric / d.step) - ceil(d.lo::numeric / d.step))::int AS expected,
-         greatest(0, coalesce(c.present, 0) - CASE
-           WHEN d.hi < d.ds + 86400 AND d.last_s >= d.hi
-             THEN least((d.last_s - d.hi) / d.step + 1, (d.ds + 86400 - d.hi) / d.step)::int
-           ELSE 0 END) AS present,
-         coalesce(c.certified_empty, 0) AS certified_empty
-  FROM days d
-  LEFT JOIN coverage_daily c
-    ON c.source = d.source AND c.dataset = d.dataset AND c.market = d.market AND c.instrument = d.instrument
-   AND c.interval = d.interval AND c.day = d.day
+  SELECT d.source, d.dataset, d.interval, ${COVERAGE_DAY_COUNTS_SQL}
+  FROM days d ${COVERAGE_DAY_JOIN_SQL}
 )
 SELECT source, dataset, interval, sum(greatest(0, expected - present - certified_empty))::float8 AS missing
 FROM counted

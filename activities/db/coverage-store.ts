@@ -10,6 +10,27 @@ import { q, seriesWhere } from './sql';
 import type { DatasetSpec } from '../sources/types';
 import { INTERVAL_SECONDS, type SeriesKey } from '../../workflows/contracts/series';
 
+/**
+ * One series' UTC day as `coverage_report_at` (sql/0004) counts it, for queries that count from the
+ * ledger alone (the coverage gauge, the dashboard's heatmap). Over `d`, a row with the day's start
+ * `ds`, the counted span `[lo, hi)`, the period `step` and the watermark `last_s` (Unix seconds), and
+ * `c`, its `coverage_daily` row (LEFT JOINed): the periods expected, those present that count (rows
+ * after `hi` on a day cut short by now are not due yet), and those certified empty.
+ */
+export const COVERAGE_DAY_COUNTS_SQL = `
+  greatest(0, ceil(d.hi::numeric / d.step) - ceil(d.lo::numeric / d.step))::int AS expected,
+  greatest(0, coalesce(c.present, 0) - CASE
+    WHEN d.hi < d.ds + 86400 AND d.last_s >= d.hi
+      THEN least((d.last_s - d.hi) / d.step + 1, (d.ds + 86400 - d.hi) / d.step)::int
+    ELSE 0 END) AS present,
+  coalesce(c.certified_empty, 0) AS certified_empty`;
+
+/** The join of `d` (as above, with the series' key columns) to its ledger row `c`. */
+export const COVERAGE_DAY_JOIN_SQL = `
+  LEFT JOIN coverage_daily c
+    ON c.source = d.source AND c.dataset = d.dataset AND c.market = d.market AND c.instrument = d.instrument
+   AND c.interval = d.interval AND c.day = d.day`;
+
 export interface GapRange {
   /** First and last missing period (Unix seconds, inclusive). */
   readonly from: number;
