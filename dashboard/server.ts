@@ -84,13 +84,18 @@ type Handler = (q: URLSearchParams) => Promise<unknown>;
 
 export function handlers(o: DashboardOptions): Record<string, Handler> {
   return {
-    '/api/config': () =>
-      Promise.resolve({
-        slo: o.slo,
-        intervals: INTERVALS,
-        temporalUiUrl: o.temporalUiUrl,
-        limitsFrom: Object.fromEntries([...o.limits].map(([s, l]) => [s, l.from])),
-      }),
+    '/api/config': async () => ({
+      slo: o.slo,
+      intervals: INTERVALS,
+      temporalUiUrl: o.temporalUiUrl,
+      limitsFrom: Object.fromEntries([...o.limits].map(([s, l]) => [s, l.from])),
+      // Who the page reads as, and whether its sessions are read-only: shown in its header.
+      database: (
+        await o.db.query<{ user: string; read_only: string }>(
+          `SELECT current_user AS user, current_setting('default_transaction_read_only') AS read_only`,
+        )
+      ).rows[0],
+    }),
     // async: a bad parameter (thrown by intParam) becomes a rejected promise, answered 400.
     '/api/freshness': async (q) => freshness(o.db, o.slo, intParam(q, 'limit', 500, 1, 10_000)),
     '/api/coverage': async (q) => {

@@ -18,6 +18,7 @@ import { assertPortFree, freePort } from './ports';
 import {
   clusterPassword,
   ensureWorkerRole,
+  ensureDashboardRole,
   startLocalPostgres,
   stopStalePostmaster,
   type LocalCredentials,
@@ -103,6 +104,11 @@ export interface Stack {
    * a member of `crypto_ingest_writer` (rows only, sql/0009); with an external DATABASE_URL, that URL.
    */
   workerDatabaseUrl: string;
+  /**
+   * What the dashboard reads with: on the private cluster `crypto_ingest_dashboard`, a member of
+   * `crypto_ingest_reader` (the ledgers only, sql/0016); with an external DATABASE_URL, that URL.
+   */
+  dashboardDatabaseUrl: string;
   simulatorUrl?: string;
   dataDir: string;
   /** Start one more worker (`name` must be unique among running workers). */
@@ -251,6 +257,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       !credentials || opts.migrate === false
         ? databaseUrl
         : await ensureWorkerRole(databaseUrl, credentials.worker, log);
+    const localPgDir = (pgRes as PromiseFulfilledResult<{ pgDir?: string }>).value.pgDir;
+    const dashboardDatabaseUrl =
+      !credentials || !localPgDir || opts.migrate === false
+        ? databaseUrl
+        : await ensureDashboardRole(databaseUrl, clusterPassword(localPgDir, 'dashboard'), log);
     const simEnv = simulatorUrl ? (await import('./simulator-env')).simulatorWorkerEnv(simulatorUrl) : {};
     const workerEnv = (env: Record<string, string> = {}): NodeJS.ProcessEnv => ({
       ...process.env,
@@ -292,6 +303,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       ...(temporal.uiUrl ? { uiUrl: temporal.uiUrl } : {}),
       databaseUrl,
       workerDatabaseUrl,
+      dashboardDatabaseUrl,
       ...(simulatorUrl ? { simulatorUrl } : {}),
       dataDir,
       startWorker,

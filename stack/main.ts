@@ -151,7 +151,7 @@ async function serveDashboard(
   port: number,
   out: (line: string) => void,
 ): Promise<{ url: string; close: () => Promise<void> } | undefined> {
-  const db = createPool(stack.databaseUrl, {
+  const db = createPool(stack.dashboardDatabaseUrl, {
     max: 3,
     readOnly: true,
     statementTimeoutMs: 15_000,

@@ -462,22 +462,47 @@ export async function ensureWorkerRole(
   password: string,
   log: (line: string) => void,
 ): Promise<string> {
+  return ensureLoginRole(ownerUrl, WORKER_ROLE, 'crypto_ingest_writer', password, (role) =>
+    log(`[postgres] created the workers' role ${role} (rows only, no DDL)`),
+  );
+}
+
+/** The dashboard's login on the private cluster: only a member of `crypto_ingest_reader` (sql/0016). */
+export const DASHBOARD_ROLE = 'crypto_ingest_dashboard';
+
+/** As `ensureWorkerRole`, for the dashboard: reads the ledgers, nothing else. */
+export async function ensureDashboardRole(
+  ownerUrl: string,
+  password: string,
+  log: (line: string) => void,
+): Promise<string> {
+  return ensureLoginRole(ownerUrl, DASHBOARD_ROLE, 'crypto_ingest_reader', password, (role) =>
+    log(`[postgres] created the dashboard's role ${role} (reads the ledgers only)`),
+  );
+}
+
+/** A login role that is only a member of `group`, with this password; its URL on the owner's database. */
+async function ensureLoginRole(
+  ownerUrl: string,
+  role: string,
+  group: string,
+  password: string,
+  created: (role: string) => void,
+): Promise<string> {
   const client = new pg.Client({ connectionString: ownerUrl });
   await client.connect();
   try {
-    const exists = await client.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [WORKER_ROLE]);
+    const exists = await client.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [role]);
     if (exists.rowCount === 0) {
-      await client.query(
-        `CREATE ROLE ${WORKER_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE IN ROLE crypto_ingest_writer`,
-      );
-      log(`[postgres] created the workers' role ${WORKER_ROLE} (rows only, no DDL)`);
+      await client.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE IN ROLE ${group}`);
+      created(role);
     }
-    await client.query(`ALTER ROLE ${WORKER_ROLE} PASSWORD '${password}'`);
+    await client.query(`ALTER ROLE ${role} PASSWORD '${password}'`);
   } finally {
     await client.end();
   }
   const u = new URL(ownerUrl);
-  u.username = WORKER_ROLE;
+  u.username = role;
   u.password = password;
   return u.toString();
 }

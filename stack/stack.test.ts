@@ -689,6 +689,9 @@ describe('npm start on a signal', () => {
           const res = await fetch(new URL(p, url));
           expect(res.status, `${p}: ${await res.clone().text()}`).toBe(200);
         }
+        // As the ledgers-only reader, in read-only sessions.
+        const config = (await (await fetch(new URL('/api/config', url))).json()) as { database: unknown };
+        expect(config.database).toEqual({ user: 'crypto_ingest_dashboard', read_only: 'on' });
         await stopWith(run, dataDir, 'SIGTERM', 143);
       } finally {
         await killIfRunning(run);

@@ -603,6 +603,9 @@ async function refresh() {
 
 async function start() {
   config = await getJson('/api/config').catch(() => config);
+  if (config.database)
+    document.getElementById('reader').textContent =
+      `reads as ${config.database.user}${config.database.read_only === 'on' ? ' (read-only)' : ''}`;
   document
     .getElementById('coverage-scope')
     .addEventListener('change', () => loadCoverage().catch((e) => fail('coverage', e)));

@@ -3,8 +3,8 @@
  * punched into the stored hours and found by the real coverage audit (`crypto-ingest repair
  * --dry-run`), a failed workflow, and a quarantined row, a drift event, a pause and a
  * reconciliation disagreement in their tables. Then `crypto-ingest dashboard` (a child process,
- * logged in as a member of `crypto_ingest_reader`, which may not read a single fact table nor write
- * anything) is opened in headless Chromium (Debian's, driven by playwright-core): the page loads
+ * logged in as the local stack's `crypto_ingest_dashboard`, a member of `crypto_ingest_reader`, which
+ * may not read a single fact table nor write anything) is opened in headless Chromium (Debian's, driven by playwright-core): the page loads
  * with no console error and shows the series, the hole with its repair command (copied with one
  * click), the failed workflow linked into the Temporal UI, and the rest. A screenshot goes to
  * test-output/dashboard.png.
@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createPool } from '../../activities/db/pool';
 import type { BackfillSeriesInput } from '../../workflows/contracts/backfill';
 import { backfillWorkflowId } from '../../workflows/contracts/ids';
@@ -50,7 +50,8 @@ let dashboard: ChildProcess | undefined;
 let dashboardUrl = '';
 let browser: Browser | undefined;
 let readerUrl = '';
-const role = `test_dashboard_${randomUUID().slice(0, 8)}`;
+/** The local stack's dashboard login (stack/postgres-local.ts), here on this file's own database. */
+const role = 'crypto_ingest_dashboard';
 const failedId = `dashboard-failing-${randomUUID().slice(0, 8)}`;
 
 /** `crypto-ingest dashboard` as an operator runs it; resolves with its URL once it listens. */
@@ -93,12 +94,12 @@ beforeAll(async () => {
   const executablePath = found.stdout.trim();
 
   env = await openTestEnv('dashboard', { ownDatabase: true });
-  // The dashboard's login: only a member of the reader role (sql/0016).
-  const password = randomUUID();
-  await env.pool.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}' IN ROLE crypto_ingest_reader`);
+  // The dashboard's login as the local stack makes it: only a member of the reader role (sql/0016).
+  const stackReader = new URL(inject('dashboardDatabaseUrl'));
+  expect(decodeURIComponent(stackReader.username)).toBe(role);
   const u = new URL(env.workerEnv.DATABASE_URL!);
-  u.username = role;
-  u.password = password;
+  u.username = stackReader.username;
+  u.password = stackReader.password;
   readerUrl = u.toString();
 
   for (const k of [s, silent])
@@ -203,8 +204,6 @@ afterAll(async () => {
   await browser?.close();
   dashboard?.kill('SIGTERM');
   if (worker && worker.child.exitCode === null) worker.child.kill('SIGKILL');
-  await env?.pool.query(`DROP OWNED BY ${role}`).catch(() => undefined);
-  await env?.pool.query(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
   await env?.close();
 });
 
@@ -257,6 +256,8 @@ describe('crypto-ingest dashboard', () => {
     } finally {
       await reader.end();
     }
+    const config = (await (await fetch(new URL('/api/config', dashboardUrl))).json()) as { database: unknown };
+    expect(config.database).toEqual({ user: role, read_only: 'on' });
     // Anything but GET is refused by the server itself.
     const res = await fetch(new URL('/api/freshness', dashboardUrl), { method: 'POST' });
     expect(res.status).toBe(405);

@@ -20,6 +20,8 @@ declare module 'vitest' {
     databaseUrl: string;
     /** What workers connect with: the rows-only worker role on the private cluster. */
     workerDatabaseUrl: string;
+    /** What the dashboard reads with: the stack's ledgers-only reader login on the private cluster. */
+    dashboardDatabaseUrl: string;
     simulatorUrl: string;
     workflowBundlePath: string;
     /** Worker env pointing every source at the simulator (base URLs, budgets). */
@@ -85,6 +87,7 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide('namespace', s.namespace);
   project.provide('databaseUrl', s.databaseUrl);
   project.provide('workerDatabaseUrl', s.workerDatabaseUrl);
+  project.provide('dashboardDatabaseUrl', s.dashboardDatabaseUrl);
   project.provide('simulatorUrl', s.simulatorUrl!);
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('dataDir', dataDir);
