@@ -18,6 +18,11 @@ export const RATE_WINDOW_SECONDS: Record<RateWindow, number> = {
   month: 2_592_000,
 };
 
+const WINDOW_OF_SECONDS = new Map<number, RateWindow>(RATE_WINDOWS.map((w) => [RATE_WINDOW_SECONDS[w], w]));
+
+/** The window of this length in seconds (as `rate_budget_windows` stores it), if it is one of ours. */
+export const rateWindowOfSeconds = (seconds: number): RateWindow | undefined => WINDOW_OF_SECONDS.get(seconds);
+
 /** Most calls allowed per window (an absent window is not limited). */
 export type RateLimits = Partial<Record<RateWindow, number>>;
 

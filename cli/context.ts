@@ -55,9 +55,13 @@ export class CliContext {
     return temporalTarget(this.env, this.flags);
   }
 
+  /** Connected on first use; a failed attempt is not kept, so a later call (the dashboard's next refresh) tries again. */
   temporal(): Promise<TemporalSession> {
-    this.#temporal ??= (async () => connectTemporal(this.target()))();
-    return this.#temporal;
+    const attempt = (this.#temporal ??= (async () => connectTemporal(this.target()))());
+    attempt.catch(() => {
+      if (this.#temporal === attempt) this.#temporal = undefined;
+    });
+    return attempt;
   }
 
   db(): Promise<pg.Pool> {

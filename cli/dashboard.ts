@@ -8,10 +8,10 @@ import type { Command } from 'commander';
 import { createPool } from '../activities/db/pool';
 import { SOURCES } from '../activities/sources/index';
 import { DEFAULT_SLO, type FreshnessSlo } from '../dashboard/queries';
-import { startDashboard, type TemporalAccess } from '../dashboard/server';
+import { startDashboard } from '../dashboard/server';
 import { INTERVALS, isInterval, parseDurationMs } from '../workflows/contracts/series';
 import { checkInt } from './args';
-import { connectTemporal, databaseUrl, describeDatabaseUrl, type Env, type TemporalSession } from './connect';
+import { databaseUrl, describeDatabaseUrl, type Env } from './connect';
 import type { CliContext } from './context';
 import { Problems, UsageError } from './errors';
 import { planLimits } from './plan';
@@ -76,25 +76,6 @@ export function parseDashboardOptions(
   };
 }
 
-/** Temporal on first use, again after a failure (never a cached error). */
-function lazyTemporal(ctx: CliContext): { get: () => Promise<TemporalAccess>; close: () => Promise<void> } {
-  let session: Promise<TemporalSession> | undefined;
-  return {
-    get: () => {
-      session ??= connectTemporal(ctx.target()).catch((err: unknown) => {
-        session = undefined;
-        throw err;
-      });
-      return session.then((s) => ({ client: s.client, namespace: s.target.namespace }));
-    },
-    close: async () => {
-      const s = session;
-      session = undefined;
-      await s?.then((x) => x.close()).catch(() => undefined);
-    },
-  };
-}
-
 /** Resolves on SIGINT / SIGTERM. */
 function untilSignal(): Promise<string> {
   return new Promise((resolve) => {
@@ -146,7 +127,6 @@ export function registerDashboard(program: Command, ctx: CliContext): void {
         readOnly: true,
         statementTimeoutMs: 15_000,
       });
-      const temporal = lazyTemporal(ctx);
       let dashboard;
       try {
         dashboard = await startDashboard({
@@ -155,7 +135,8 @@ export function registerDashboard(program: Command, ctx: CliContext): void {
           port: settings.port,
           slo: settings.slo,
           limits,
-          temporal: temporal.get,
+          // Connected on first use (the page works while Temporal is down); closed by ctx.close().
+          temporal: () => ctx.temporal().then((s) => ({ client: s.client, namespace: s.target.namespace })),
           temporalUiUrl: settings.temporalUiUrl,
           log: (line) => ctx.out.error(line),
         });
@@ -175,7 +156,6 @@ export function registerDashboard(program: Command, ctx: CliContext): void {
       const signal = await untilSignal();
       await dashboard.close();
       await pool.end().catch(() => undefined);
-      await temporal.close();
       ctx.out.error(`dashboard: stopped (${signal})`);
     });
 }

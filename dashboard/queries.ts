@@ -9,7 +9,13 @@
 import type pg from 'pg';
 import { COVERAGE_DAY_COUNTS_SQL, COVERAGE_DAY_JOIN_SQL } from '../activities/db/coverage-store';
 import { sourceOfBudgetKey } from '../activities/metrics';
-import { RATE_WINDOWS, RATE_WINDOW_SECONDS, type RateLimits, type RateWindow } from '../activities/rate-limits';
+import {
+  RATE_WINDOWS,
+  RATE_WINDOW_SECONDS,
+  rateWindowOfSeconds,
+  type RateLimits,
+  type RateWindow,
+} from '../activities/rate-limits';
 import { INTERVAL_SECONDS, type Interval } from '../workflows/contracts/series';
 
 export type Queryable = Pick<pg.Pool, 'query'>;
@@ -446,11 +452,10 @@ export async function budget(
        ORDER BY source, dataset, interval`,
     ),
   ]);
-  const secondsOf = new Map(RATE_WINDOWS.map((w) => [RATE_WINDOW_SECONDS[w], w] as const));
   const sources = new Set<string>([...limits.keys()]);
   const used = new Map<string, { used: number; ends: number | null }>();
   for (const r of windows.rows) {
-    const w = secondsOf.get(Number(r.window_seconds));
+    const w = rateWindowOfSeconds(Number(r.window_seconds));
     if (!w) continue;
     const source = sourceOfBudgetKey(r.source);
     sources.add(source);

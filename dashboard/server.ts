@@ -110,12 +110,17 @@ export function handlers(o: DashboardOptions): Record<string, Handler> {
         ...(dataset ? { dataset } : {}),
         ...(interval ? { interval } : {}),
       });
-      // The repair command of each series' first hole, so the page copies exactly what the CLI takes.
+      // The repair command of every day with holes (`repair`: the first's), so the page copies
+      // exactly what the CLI takes and never builds one itself.
       return {
         ...panel,
         series: panel.series.map((s) => {
+          const repairs: Record<string, string> = {};
+          s.states.forEach((state, i) => {
+            if (state === 'holes') repairs[panel.days[i]!] = repairCommand(s, panel.days[i]!);
+          });
           const first = s.states.indexOf('holes');
-          return { ...s, repair: first < 0 ? null : repairCommand(s, panel.days[first]!) };
+          return { ...s, repairs, repair: first < 0 ? null : repairs[panel.days[first]!]! };
         }),
       };
     },

@@ -16,7 +16,7 @@ import { collectDefaultMetrics, Counter, Gauge } from 'prom-client';
 import { COVERAGE_DAY_COUNTS_SQL, COVERAGE_DAY_JOIN_SQL } from '../activities/db/coverage-store';
 import { createPool } from '../activities/db/pool';
 import { registry, sourceOfBudgetKey } from '../activities/metrics';
-import { RATE_WINDOW_SECONDS, RATE_WINDOWS, type RateLimits } from '../activities/rate-limits';
+import { RATE_WINDOW_SECONDS, RATE_WINDOWS, rateWindowOfSeconds, type RateLimits } from '../activities/rate-limits';
 
 export const scrapeErrorsTotal = new Counter({
   name: 'crypto_ingest_metrics_scrape_errors_total',
@@ -84,8 +84,7 @@ export const gauges = {
   ),
 };
 
-const WINDOW_NAMES = new Map<number, string>(RATE_WINDOWS.map((w) => [RATE_WINDOW_SECONDS[w], w]));
-const windowName = (seconds: number): string => WINDOW_NAMES.get(seconds) ?? `${seconds}s`;
+const windowName = (seconds: number): string => rateWindowOfSeconds(seconds) ?? `${seconds}s`;
 
 /** How many UTC days before today the coverage gauge looks at (today included as well). */
 export const COVERAGE_DAYS = 7;

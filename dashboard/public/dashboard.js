@@ -243,7 +243,7 @@ async function loadCoverage() {
     const [x, y] = p.data;
     const s = d.series[y];
     if (s.states[x] !== 'holes') return;
-    const cmd = `crypto-ingest repair --source ${s.source} --dataset ${s.dataset} --interval ${s.interval} --since ${d.days[x]} --wait`;
+    const cmd = s.repairs[d.days[x]];
     document
       .getElementById('coverage-picked')
       .replaceChildren(

@@ -279,7 +279,13 @@ describe('crypto-ingest dashboard', () => {
     };
     const cov = await get<{
       days: string[];
-      series: Array<{ market: string; states: string[]; missing: number[]; repair: string | null }>;
+      series: Array<{
+        market: string;
+        states: string[];
+        missing: number[];
+        repair: string | null;
+        repairs: Record<string, string>;
+      }>;
     }>('/api/coverage?days=7&scope=data-api/spot-ohlcv/1h');
     const kraken = cov.series.find((x) => x.market === 'kraken')!;
     const at = cov.days.indexOf(holeDayText);
@@ -305,6 +311,9 @@ describe('crypto-ingest dashboard', () => {
     expect(kraken.repair).toBe(
       `crypto-ingest repair --source data-api --dataset spot-ohlcv --interval 1h --since ${holeDayText} --wait`,
     );
+    // A clicked red day copies its own command: one per day with holes, and none for the others.
+    expect(Object.keys(kraken.repairs)).toEqual(cov.days.filter((_, i) => kraken.states[i] === 'holes'));
+    expect(kraken.repairs[holeDayText]).toBe(kraken.repair);
     const tp = await get<{ points: Array<{ dataset: string; rows: number }> }>('/api/throughput?minutes=60');
     expect(tp.points.filter((p) => p.dataset === 'spot-ohlcv').reduce((n, p) => n + p.rows, 0)).toBe(72);
   });
