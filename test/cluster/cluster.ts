@@ -103,9 +103,20 @@ async function main(): Promise<number> {
         }),
       );
     }
-    await sleep(4_000);
+    // Kill c1 while it runs an activity (a pending activity started by its identity, `<pid>@<host>`),
+    // not at a guessed moment: a blind kill could land between two of its activities and prove nothing.
+    const c1 = `${workers[0]!.pid}@`;
+    let holding: string | undefined;
+    for (let k = 0; k < 60 && !holding; k++) {
+      for (const h of handles) {
+        const pending = (await h.describe()).raw.pendingActivities ?? [];
+        if (pending.some((a) => a.lastWorkerIdentity?.startsWith(c1) && a.lastStartedTime)) holding = h.workflowId;
+      }
+      if (!holding) await sleep(250);
+    }
+    if (!holding) throw new Error('worker c1 took no backfill activity within 15 s');
     process.kill(workers[0]!.pid, 'SIGKILL');
-    say(`SIGKILL worker c1 (pid ${workers[0]!.pid}) mid-backfill`);
+    say(`SIGKILL worker c1 (pid ${workers[0]!.pid}) mid-backfill, holding an activity of ${holding}`);
     await sleep(3_000);
     workers[0] = await stack.startWorker('c1', { LOG_LEVEL: 'WARN', INGEST_METRICS_PORT: String(metricsPorts[0]) });
     say('worker c1 back');
